@@ -1,0 +1,328 @@
+/**
+ * The CycleGAN model and its official training iteration (official-cyclegan.md 1.6):
+ *
+ * 1. forward both cycles: fake_B = G_A(A), rec_A = G_B(fake_B), fake_A = G_B(B), rec_B = G_A(fake_A);
+ * 2. one Adam step on G_A and G_B together, the discriminators frozen, the adversarial terms on
+ *    the *current* fakes;
+ * 3. one Adam step on D_A and D_B together on *pooled* fakes, each D loss halved.
+ *
+ * Names follow the official code: G_A = G (A -> B), G_B = F (B -> A), D_A = D_Y (judges B),
+ * D_B = D_X (judges A). Losses are logged as `D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B`.
+ *
+ * Memory: with `g_step: "split"` (default) the generator gradient is taken one loss term at a
+ * time ({GAN_A + cycle_A}, {GAN_B + cycle_B}, idt_A, idt_B) and applied once
+ * (`accumulatedGrads`): the same maths and FLOPs as the fused step, but only one term's graph is
+ * alive at a time, which keeps 128x128 inside wasm's 4 GB heap. `checkpoint: recompute` further
+ * re-runs each residual/U-Net block in the backward pass (for 256x256).
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { accumulatedGrads } from "../backend/memory.ts";
+import { defineG } from "../generators/mod.ts";
+import { defineD } from "../discriminators/mod.ts";
+import { type GanLoss, ganLoss, gradientPenalty } from "../losses/mod.ts";
+import { cycleLoss, identityLoss } from "../losses/mod.ts";
+import { type LossAblation, lossTerms } from "../losses/ablation.ts";
+import { ImagePool } from "../image_pool.ts";
+import { Rng } from "../nn/rng.ts";
+import type { CheckpointFn } from "../nn/module.ts";
+import type { Network } from "../nn/network.ts";
+
+/** Model options, named as the official ones. */
+export interface CycleGanOptions {
+  netG: string;
+  netD: string;
+  ngf: number;
+  ndf: number;
+  n_layers_D?: number;
+  norm: "instance" | "batch" | "none";
+  no_dropout: boolean;
+  init_type: "normal" | "xavier" | "kaiming" | "orthogonal";
+  init_gain: number;
+  input_nc: number;
+  output_nc: number;
+  gan_mode: string;
+  lambda_A: number;
+  lambda_B: number;
+  lambda_identity: number;
+  /** Weight of the WGAN-GP gradient penalty (only `gan_mode: wgangp`). */
+  lambda_gp: number;
+  pool_size: number;
+  lr: number;
+  beta1: number;
+  /** The paper's loss ablation (Tables 4 and 5); `{gan: true, cycle: "both"}` is CycleGAN. */
+  loss: LossAblation;
+  /** `split` (one gradient per loss term, default) or `fused` (one gradient of the sum). */
+  g_step: "split" | "fused";
+}
+
+/** The official defaults (official-cyclegan.md 1.1) at batch size 1. */
+export const CYCLEGAN_DEFAULTS: Readonly<CycleGanOptions> = Object.freeze({
+  netG: "resnet_9blocks",
+  netD: "basic",
+  ngf: 64,
+  ndf: 64,
+  norm: "instance",
+  no_dropout: true,
+  init_type: "normal",
+  init_gain: 0.02,
+  input_nc: 3,
+  output_nc: 3,
+  gan_mode: "lsgan",
+  lambda_A: 10,
+  lambda_B: 10,
+  lambda_identity: 0.5,
+  lambda_gp: 10,
+  pool_size: 50,
+  lr: 0.0002,
+  beta1: 0.5,
+  loss: Object.freeze({ gan: true, cycle: "both" }) as LossAblation,
+  g_step: "split",
+});
+
+/** Everything a CycleGAN holds: four networks, two optimizers, two pools, the RNG. */
+export interface CycleGan {
+  readonly options: Readonly<CycleGanOptions>;
+  readonly G_A: Network;
+  readonly G_B: Network;
+  readonly D_A: Network;
+  readonly D_B: Network;
+  readonly optG: tf.AdamOptimizer;
+  readonly optD: tf.AdamOptimizer;
+  /** Pool of generated A images (fed to D_B). */
+  readonly fake_A_pool: ImagePool;
+  /** Pool of generated B images (fed to D_A). */
+  readonly fake_B_pool: ImagePool;
+  /** Dropout masks and gradient-penalty mixing weights. */
+  readonly rng: Rng;
+  /** The GAN objective. */
+  readonly gan: GanLoss;
+}
+
+/** One iteration's losses, by the official names. Terms that are off are 0, as upstream. */
+export type StepLosses = Record<
+  "D_A" | "G_A" | "cycle_A" | "idt_A" | "D_B" | "G_B" | "cycle_B" | "idt_B",
+  number
+>;
+
+/** Official logging order. */
+export const LOSS_NAMES = [
+  "D_A",
+  "G_A",
+  "cycle_A",
+  "idt_A",
+  "D_B",
+  "G_B",
+  "cycle_B",
+  "idt_B",
+] as const;
+
+/** Adam as the official code: betas (beta1, 0.999); PyTorch's eps 1e-8 (tfjs defaults to 1e-7). */
+function adam(lr: number, beta1: number): tf.AdamOptimizer {
+  return tf.train.adam(lr, beta1, 0.999, 1e-8);
+}
+
+/**
+ * Builds the four networks (weights from seeded streams forked off `rng` in the order
+ * G_A, G_B, D_A, D_B), the optimizers and the pools.
+ */
+export function createCycleGan(options: Partial<CycleGanOptions>, rng: Rng): CycleGan {
+  const o: CycleGanOptions = { ...CYCLEGAN_DEFAULTS, ...options };
+  if (o.lambda_identity > 0 && o.input_nc !== o.output_nc) {
+    throw new RangeError(
+      `lambda_identity ${o.lambda_identity} needs input_nc == output_nc (got ${o.input_nc} and ${o.output_nc})`,
+    );
+  }
+  const gOpts = {
+    ngf: o.ngf,
+    norm: o.norm,
+    no_dropout: o.no_dropout,
+    init_type: o.init_type,
+    init_gain: o.init_gain,
+  };
+  const dOpts = {
+    ndf: o.ndf,
+    norm: o.norm,
+    init_type: o.init_type,
+    init_gain: o.init_gain,
+    ...(o.netD === "n_layers" ? { n_layers_D: o.n_layers_D ?? 3 } : {}),
+  };
+  const G_A = defineG(o.netG, rng.fork(), {
+    ...gOpts,
+    input_nc: o.input_nc,
+    output_nc: o.output_nc,
+    label: "G_A",
+  });
+  const G_B = defineG(o.netG, rng.fork(), {
+    ...gOpts,
+    input_nc: o.output_nc,
+    output_nc: o.input_nc,
+    label: "G_B",
+  });
+  const D_A = defineD(o.netD, rng.fork(), { ...dOpts, input_nc: o.output_nc, label: "D_A" });
+  const D_B = defineD(o.netD, rng.fork(), { ...dOpts, input_nc: o.input_nc, label: "D_B" });
+  return {
+    options: Object.freeze(o),
+    G_A,
+    G_B,
+    D_A,
+    D_B,
+    optG: adam(o.lr, o.beta1),
+    optD: adam(o.lr, o.beta1),
+    fake_A_pool: new ImagePool(o.pool_size, rng.fork()),
+    fake_B_pool: new ImagePool(o.pool_size, rng.fork()),
+    rng: rng.fork(),
+    gan: ganLoss(o.gan_mode),
+  };
+}
+
+/** Frees every tensor the model owns. */
+export function disposeCycleGan(m: CycleGan): void {
+  for (const n of [m.G_A, m.G_B, m.D_A, m.D_B]) n.dispose();
+  m.optG.dispose();
+  m.optD.dispose();
+  m.fake_A_pool.dispose();
+  m.fake_B_pool.dispose();
+}
+
+/** Sets both optimizers' learning rate (the schedule's output for this epoch/iteration). */
+export function setLearningRate(m: CycleGan, lr: number): void {
+  for (const opt of [m.optG, m.optD]) (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+function trainables(nets: Network[]): tf.Variable[] {
+  return nets.flatMap((n) => Object.values(n.params));
+}
+
+/** Options for one step that are not part of the model. */
+export interface StepOptions {
+  /** Block recomputation in the backward pass (e.g. `recompute`), to save memory. */
+  checkpoint?: CheckpointFn;
+}
+
+/**
+ * One official iteration on a batch (`real_A`, `real_B`: [N, H, W, C] in [-1, 1]). Returns the
+ * losses (read asynchronously, so it works on WebGPU). Leaves no tensors behind.
+ */
+export async function trainStep(
+  m: CycleGan,
+  real_A: tf.Tensor4D,
+  real_B: tf.Tensor4D,
+  options: StepOptions = {},
+): Promise<StepLosses> {
+  const o = m.options;
+  const on = lossTerms(o.loss);
+  const fwd = { training: true, rng: m.rng, checkpoint: options.checkpoint };
+  const logged = new Map<keyof StepLosses, tf.Scalar>();
+  const log = (name: keyof StepLosses, t: tf.Scalar) => logged.set(name, tf.keep(tf.clone(t)));
+  let fake_B: tf.Tensor4D | undefined;
+  let fake_A: tf.Tensor4D | undefined;
+  const zero = () => tf.scalar(0);
+
+  // ---- G step: D frozen (only G variables are differentiated). ----
+  const termA = () => {
+    const fB = m.G_A.apply(real_A, fwd);
+    if (on.GAN_A) fake_B = tf.keep(tf.clone(fB));
+    const parts: tf.Scalar[] = [];
+    if (on.GAN_A) {
+      const g = m.gan.generatorLoss(m.D_A.apply(fB, fwd));
+      log("G_A", g);
+      parts.push(g);
+    }
+    if (on.cycle_A) {
+      const c = cycleLoss(m.G_B.apply(fB, fwd), real_A, o.lambda_A);
+      log("cycle_A", c);
+      parts.push(c);
+    }
+    return parts.length === 1 ? parts[0] : tf.addN(parts) as tf.Scalar;
+  };
+  const termB = () => {
+    const fA = m.G_B.apply(real_B, fwd);
+    if (on.GAN_B) fake_A = tf.keep(tf.clone(fA));
+    const parts: tf.Scalar[] = [];
+    if (on.GAN_B) {
+      const g = m.gan.generatorLoss(m.D_B.apply(fA, fwd));
+      log("G_B", g);
+      parts.push(g);
+    }
+    if (on.cycle_B) {
+      const c = cycleLoss(m.G_A.apply(fA, fwd), real_B, o.lambda_B);
+      log("cycle_B", c);
+      parts.push(c);
+    }
+    return parts.length === 1 ? parts[0] : tf.addN(parts) as tf.Scalar;
+  };
+  // Identity (official): idt_A = G_A(real_B) ~ real_B weighted lambda_B * lambda_identity.
+  const idtA = () => {
+    const l = identityLoss(m.G_A.apply(real_B, fwd), real_B, o.lambda_B, o.lambda_identity);
+    log("idt_A", l);
+    return l;
+  };
+  const idtB = () => {
+    const l = identityLoss(m.G_B.apply(real_A, fwd), real_A, o.lambda_A, o.lambda_identity);
+    log("idt_B", l);
+    return l;
+  };
+  const terms: Array<() => tf.Scalar> = [];
+  if (on.GAN_A || on.cycle_A) terms.push(termA);
+  if (on.GAN_B || on.cycle_B) terms.push(termB);
+  if (o.lambda_identity > 0) terms.push(idtA, idtB);
+  const gVars = trainables([m.G_A, m.G_B]);
+  if (terms.length > 0) {
+    const { values, grads } = o.g_step === "split"
+      ? accumulatedGrads(terms, gVars)
+      : (() => {
+        const r = tf.variableGrads(() => tf.addN(terms.map((t) => t())) as tf.Scalar, gVars);
+        return { values: [r.value], grads: r.grads };
+      })();
+    m.optG.applyGradients(grads);
+    tf.dispose([...values, ...Object.values(grads)]);
+  }
+
+  // ---- D step on pooled fakes, each D loss halved inside discriminatorLoss. ----
+  if (on.GAN_A || on.GAN_B) {
+    const dTerms: Array<() => tf.Scalar> = [];
+    const pooled: tf.Tensor[] = [];
+    const dLoss = (name: "D_A" | "D_B", D: Network, real: tf.Tensor4D, fake: tf.Tensor4D) => {
+      const l = m.gan.discriminatorLoss(D.apply(real, fwd), D.apply(fake, fwd));
+      const total = m.gan.needsGradientPenalty
+        ? tf.add(
+          l,
+          gradientPenalty((x) => D.apply(x as tf.Tensor4D, fwd), { real, fake }, {
+            rng: m.rng,
+            lambdaGp: o.lambda_gp,
+          }),
+        ) as tf.Scalar
+        : l;
+      log(name, total);
+      return total;
+    };
+    if (on.GAN_A && fake_B) {
+      const p = m.fake_B_pool.query(fake_B) as tf.Tensor4D;
+      pooled.push(p);
+      dTerms.push(() => dLoss("D_A", m.D_A, real_B, p));
+    }
+    if (on.GAN_B && fake_A) {
+      const p = m.fake_A_pool.query(fake_A) as tf.Tensor4D;
+      pooled.push(p);
+      dTerms.push(() => dLoss("D_B", m.D_B, real_A, p));
+    }
+    const { values, grads } = accumulatedGrads(dTerms, trainables([m.D_A, m.D_B]));
+    m.optD.applyGradients(grads);
+    tf.dispose([...values, ...Object.values(grads), ...pooled]);
+  }
+  tf.dispose([fake_A, fake_B].filter((t): t is tf.Tensor4D => t !== undefined));
+
+  const out = {} as StepLosses;
+  for (const name of LOSS_NAMES) {
+    const t = logged.get(name) ?? zero();
+    out[name] = (await t.data())[0];
+    t.dispose();
+  }
+  return out;
+}
+
+/** Names of the losses that are NaN or infinite (empty when the step is finite). */
+export function nonFiniteLosses(losses: StepLosses): string[] {
+  return LOSS_NAMES.filter((k) => !Number.isFinite(losses[k]));
+}
