@@ -68,6 +68,11 @@ Deno.test("accumulatedGrads() equals the fused gradient and disposes per-term te
   assertEquals(tf.memory().numTensors - before, 3 + 2, "three term values and two gradients");
   assertEquals(acc.values.length, 3);
   for (const k of ["w1", "w2"]) assert(maxDiff(fused.grads[k], acc.grads[k]) < 1e-5, k);
-  tf.dispose([fused.value, ...Object.values(fused.grads), ...acc.values, ...Object.values(acc.grads)]);
+  tf.dispose([
+    fused.value,
+    ...Object.values(fused.grads),
+    ...acc.values,
+    ...Object.values(acc.grads),
+  ]);
   tf.dispose([w1, w2, x]);
 });

@@ -42,7 +42,9 @@ function net(p: Params, x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Three Adam steps; returns the losses and the tensor count after each step. */
-async function train(backend: "cpu" | "wasm" | "webgpu"): Promise<{ losses: number[]; counts: number[] }> {
+async function train(
+  backend: "cpu" | "wasm" | "webgpu",
+): Promise<{ losses: number[]; counts: number[] }> {
   await selectBackend(backend);
   const p = makeParams();
   const x = tf.randomUniform([1, 16, 16, 3], -1, 1, "float32", 7) as tf.Tensor4D;
@@ -67,7 +69,10 @@ async function train(backend: "cpu" | "wasm" | "webgpu"): Promise<{ losses: numb
 function assertClose(a: number[], b: number[], label: string): void {
   for (let i = 0; i < a.length; i++) {
     const rel = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1e-12);
-    assert(rel <= 1e-3, `${label} step ${i + 1}: ${a[i]} vs cpu ${b[i]} (rel ${rel.toExponential(2)})`);
+    assert(
+      rel <= 1e-3,
+      `${label} step ${i + 1}: ${a[i]} vs cpu ${b[i]} (rel ${rel.toExponential(2)})`,
+    );
   }
 }
 

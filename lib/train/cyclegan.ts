@@ -30,25 +30,43 @@ import type { Network } from "../nn/network.ts";
 
 /** Model options, named as the official ones. */
 export interface CycleGanOptions {
+  /** Generator architecture (`netG` registry). */
   netG: string;
+  /** Discriminator architecture (`netD` registry). */
   netD: string;
+  /** Filters in the generator's last conv layer. */
   ngf: number;
+  /** Filters in the discriminator's first conv layer. */
   ndf: number;
+  /** Conv layers of D when `netD` is `n_layers`. */
   n_layers_D?: number;
+  /** Normalisation layer. */
   norm: "instance" | "batch" | "none";
+  /** No dropout in G (the cycle_gan model's default). */
   no_dropout: boolean;
+  /** Weight initialisation. */
   init_type: "normal" | "xavier" | "kaiming" | "orthogonal";
+  /** Scale of the initialisation. */
   init_gain: number;
+  /** Channels of domain A. */
   input_nc: number;
+  /** Channels of domain B. */
   output_nc: number;
+  /** GAN objective (`gan_mode` registry). */
   gan_mode: string;
+  /** Weight of the forward cycle loss (A -> B -> A). */
   lambda_A: number;
+  /** Weight of the backward cycle loss (B -> A -> B). */
   lambda_B: number;
+  /** Identity loss weight, relative to lambda_A/lambda_B; 0 turns it off. */
   lambda_identity: number;
   /** Weight of the WGAN-GP gradient penalty (only `gan_mode: wgangp`). */
   lambda_gp: number;
+  /** Capacity of each image pool; 0 passes fakes straight to D. */
   pool_size: number;
+  /** Initial Adam learning rate. */
   lr: number;
+  /** Adam beta1 (beta2 is 0.999, as upstream). */
   beta1: number;
   /** The paper's loss ablation (Tables 4 and 5); `{gan: true, cycle: "both"}` is CycleGAN. */
   loss: LossAblation;
@@ -82,12 +100,19 @@ export const CYCLEGAN_DEFAULTS: Readonly<CycleGanOptions> = Object.freeze({
 
 /** Everything a CycleGAN holds: four networks, two optimizers, two pools, the RNG. */
 export interface CycleGan {
+  /** The resolved options. */
   readonly options: Readonly<CycleGanOptions>;
+  /** G: A -> B. */
   readonly G_A: Network;
+  /** F: B -> A. */
   readonly G_B: Network;
+  /** D_Y: judges domain B. */
   readonly D_A: Network;
+  /** D_X: judges domain A. */
   readonly D_B: Network;
+  /** One Adam over G_A and G_B. */
   readonly optG: tf.AdamOptimizer;
+  /** One Adam over D_A and D_B. */
   readonly optD: tf.AdamOptimizer;
   /** Pool of generated A images (fed to D_B). */
   readonly fake_A_pool: ImagePool;
@@ -187,7 +212,14 @@ export function disposeCycleGan(m: CycleGan): void {
 
 /** Sets both optimizers' learning rate (the schedule's output for this epoch/iteration). */
 export function setLearningRate(m: CycleGan, lr: number): void {
-  for (const opt of [m.optG, m.optD]) (opt as unknown as { learningRate: number }).learningRate = lr;
+  for (const opt of [m.optG, m.optD]) {
+    (opt as unknown as { learningRate: number }).learningRate = lr;
+  }
+}
+
+/** tfjs types `applyGradients`'s map as variables though it takes plain gradient tensors. */
+function applyGradients(opt: tf.AdamOptimizer, grads: tf.NamedTensorMap): void {
+  opt.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
 }
 
 function trainables(nets: Network[]): tf.Variable[] {
@@ -269,13 +301,11 @@ export async function trainStep(
   if (o.lambda_identity > 0) terms.push(idtA, idtB);
   const gVars = trainables([m.G_A, m.G_B]);
   if (terms.length > 0) {
-    const { values, grads } = o.g_step === "split"
-      ? accumulatedGrads(terms, gVars)
-      : (() => {
-        const r = tf.variableGrads(() => tf.addN(terms.map((t) => t())) as tf.Scalar, gVars);
-        return { values: [r.value], grads: r.grads };
-      })();
-    m.optG.applyGradients(grads);
+    const { values, grads } = o.g_step === "split" ? accumulatedGrads(terms, gVars) : (() => {
+      const r = tf.variableGrads(() => tf.addN(terms.map((t) => t())) as tf.Scalar, gVars);
+      return { values: [r.value], grads: r.grads };
+    })();
+    applyGradients(m.optG, grads);
     tf.dispose([...values, ...Object.values(grads)]);
   }
 
@@ -308,7 +338,7 @@ export async function trainStep(
       dTerms.push(() => dLoss("D_B", m.D_B, real_A, p));
     }
     const { values, grads } = accumulatedGrads(dTerms, trainables([m.D_A, m.D_B]));
-    m.optD.applyGradients(grads);
+    applyGradients(m.optD, grads);
     tf.dispose([...values, ...Object.values(grads), ...pooled]);
   }
   tf.dispose([fake_A, fake_B].filter((t): t is tf.Tensor4D => t !== undefined));

@@ -1,0 +1,133 @@
+/**
+ * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--sizes 64,128]
+ * [--configs N,N] [--repeats N] [--out DIR]`
+ *
+ * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
+ * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations with
+ * their ratio to the official PyTorch code on the same kind of machine; writes the same as JSON
+ * to `results/bench/`. Benchmarks, never tests: timings depend on the load, which is recorded.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { describeBackend, isBackendChoice, selectBackend } from "../backend/mod.ts";
+import { runMain, UserError } from "../cli/_errors.ts";
+import { intFlag, parseFlags } from "../cli/_flags.ts";
+import { benchOps, type OpRow } from "./ops.ts";
+import { benchIteration, ITERATION_CONFIGS, type IterationRow } from "./iteration.ts";
+import { loadAverage, machineInfo } from "./machine.ts";
+
+function table(rows: Record<string, string | number>[]): string {
+  if (rows.length === 0) return "";
+  const cols = Object.keys(rows[0]);
+  const cell = (v: string | number) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v;
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ");
+  return [
+    line(cols),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ]
+    .join("\n");
+}
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(() =>
+    parseArgs({
+      args: Deno.args,
+      options: {
+        backend: { type: "string", default: "wasm" },
+        ops: { type: "boolean", default: false },
+        iterations: { type: "boolean", default: false },
+        sizes: { type: "string", default: "64,128" },
+        configs: { type: "string" },
+        repeats: { type: "string" },
+        out: { type: "string", default: "results/bench" },
+      },
+      strict: true,
+      allowPositionals: false,
+    })
+  );
+  const both = !values.ops && !values.iterations;
+  const backends = values.backend.split(",");
+  for (const b of backends) {
+    if (!isBackendChoice(b)) {
+      throw new UserError(
+        `--backend "${b}" is not a backend; expected auto, tensorflow, webgpu, wasm or cpu`,
+        2,
+      );
+    }
+  }
+  const sizes = values.sizes.split(",").map((s) => intFlag("sizes", s, 64));
+  const repeats = intFlag("repeats", values.repeats, 5);
+  const configIdx = values.configs === undefined
+    ? [0, 1, 2, 3]
+    : values.configs.split(",").map((s) => {
+      const i = Number(s);
+      if (!Number.isInteger(i) || i < 0 || i >= ITERATION_CONFIGS.length) {
+        throw new UserError(
+          `--configs "${s}" is not a config index; expected 0..${ITERATION_CONFIGS.length - 1}: ` +
+            ITERATION_CONFIGS.map((c, j) => `${j}=${c.name}`).join(", "),
+          2,
+        );
+      }
+      return i;
+    });
+
+  const machine = machineInfo();
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load ${machine.load1}`,
+  );
+  const results = [];
+  for (const name of backends) {
+    const active = await selectBackend(name as "wasm");
+    console.log(`backend: ${describeBackend(active)}`);
+    let ops: OpRow[] = [];
+    const iterations: IterationRow[] = [];
+    if (values.ops || both) {
+      ops = await benchOps({ backend: active.name, sizes, repeats });
+      console.log(`\nper-op (median of ${repeats}; GFLOP/s = 2 x MACs / time):`);
+      console.log(table(ops.map((r) => ({ ...r }))));
+    }
+    if (values.iterations || both) {
+      console.log(
+        `\nfull iterations (batch 1, lsgan, identity 0.5, pool 50; median of ${
+          Math.max(2, Math.ceil(repeats / 2))
+        }):`,
+      );
+      for (const i of configIdx) {
+        const row = await benchIteration(ITERATION_CONFIGS[i], Math.max(2, Math.ceil(repeats / 2)));
+        iterations.push(row);
+        console.log(
+          `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it  ${
+            row.gflops.toFixed(1).padStart(6)
+          } GFLOP/s` +
+            `  x${row.ratioToPytorch.toFixed(2)} PyTorch  peak tensors ${
+              row.peakTensorMB.toFixed(0)
+            } MB` +
+            (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : ""),
+        );
+      }
+    }
+    results.push({ backend: active, ops, iterations });
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    loadAtEnd: loadAverage(),
+    pytorchAnchor:
+      "perf-anchor.md: official PyTorch CycleGAN, torch 1.13.1 + OpenBLAS, 2 threads, same machine kind",
+    results,
+  };
+  await Deno.mkdir(values.out, { recursive: true });
+  const file = `${values.out}/bench-${report.date.replace(/[:.]/g, "-")}-${
+    backends.join("+")
+  }.json`;
+  const tmp = `${file}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");
+  await Deno.rename(tmp, file);
+  console.log(`\nwrote ${file}`);
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,175 @@
+/**
+ * `deno task models`: prints the CycleGAN networks layer by layer with their parameter counts,
+ * like the official `print_networks` with `--verbose`, without allocating any weights.
+ *
+ * ```sh
+ * deno task models                                  # resnet_9blocks + basic, instance norm
+ * deno task models --netG unet_256 --norm batch     # the pix2pix generator
+ * deno task models --netD n_layers --n_layers_D 4 --json
+ * ```
+ *
+ * `--json` prints `{"G": {"name", "params", "input_nc", "output_nc"}, "D": {"name", "params",
+ * "input_nc"}}` for G_A and D_A. A bad flag or value prints one line naming the flag and what
+ * it accepts, and exits with code 2.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { runMain, UserError } from "./_errors.ts";
+import { GENERATOR_NAMES, generatorModule } from "../generators/mod.ts";
+import { DISCRIMINATOR_NAMES, discriminatorModule } from "../discriminators/mod.ts";
+import {
+  countParameters,
+  describeModule,
+  type Module,
+  NORM_TYPES,
+  type NormType,
+} from "../nn/module.ts";
+import { parameterLine } from "../nn/network.ts";
+
+const FLAGS = {
+  netG: { type: "string", default: "resnet_9blocks" },
+  netD: { type: "string", default: "basic" },
+  ngf: { type: "string", default: "64" },
+  ndf: { type: "string", default: "64" },
+  norm: { type: "string", default: "instance" },
+  input_nc: { type: "string", default: "3" },
+  output_nc: { type: "string", default: "3" },
+  n_layers_D: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const USAGE = `usage: deno task models [--netG ${GENERATOR_NAMES.join("|")}] ` +
+  `[--netD ${DISCRIMINATOR_NAMES.join("|")}] [--ngf N] [--ndf N] [--norm ${
+    NORM_TYPES.join("|")
+  }] [--input_nc N] [--output_nc N] [--n_layers_D N] [--json]`;
+
+/** A bad flag or value: one line on stderr, exit code 2. */
+function usage(message: string): UserError {
+  return new UserError(message, 2);
+}
+
+const allowedFlags = () => Object.keys(FLAGS).map((f) => `--${f}`).join(", ");
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const quoted = /'([^']+)'/.exec(err.message)?.[1] ?? "";
+    switch (err.code) {
+      case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+        throw usage(`unknown flag ${quoted}; allowed flags: ${allowedFlags()}`);
+      case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+        const flag = quoted.split(" ")[0];
+        if (/does not take an argument/.test(err.message)) {
+          throw usage(`flag ${flag} takes no value`);
+        }
+        if (/ambiguous/.test(err.message)) {
+          throw usage(
+            `flag ${flag} needs a value (a value starting with "-" must be written ${flag}=VALUE)`,
+          );
+        }
+        throw usage(`flag ${flag} needs a value`);
+      }
+      case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+        throw usage(
+          `unexpected argument "${quoted}"; this command takes only flags: ${allowedFlags()}`,
+        );
+      default:
+        throw usage(err.message.split("\n")[0]);
+    }
+  }
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw usage(`--${flag} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw usage(
+      `--${flag}: unknown value "${value}"; expected one of ${allowed.join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+/** One network of the printout. */
+interface Printed {
+  label: "G_A" | "G_B" | "D_A" | "D_B";
+  name: string;
+  module: Module;
+  params: number;
+  inputNc: number;
+}
+
+/** The networks the flags describe: G_A, G_B, D_A, D_B as the official cycle_gan model. */
+function networks(v: ReturnType<typeof parse>): Printed[] {
+  const netG = oneOf("netG", v.netG, GENERATOR_NAMES);
+  const netD = oneOf("netD", v.netD, DISCRIMINATOR_NAMES);
+  const norm: NormType = oneOf("norm", v.norm, NORM_TYPES);
+  const ngf = positiveInt("ngf", v.ngf);
+  const ndf = positiveInt("ndf", v.ndf);
+  const inputNc = positiveInt("input_nc", v.input_nc);
+  const outputNc = positiveInt("output_nc", v.output_nc);
+  let nLayersD: { n_layers_D?: number } = {};
+  if (v.n_layers_D !== undefined) {
+    if (netD !== "n_layers") {
+      throw usage(
+        `--n_layers_D applies only to --netD n_layers (--netD ${netD} has a fixed depth)`,
+      );
+    }
+    nLayersD = { n_layers_D: positiveInt("n_layers_D", v.n_layers_D) };
+  }
+  const g = (label: "G_A" | "G_B", from: number, to: number): Printed => {
+    const module = generatorModule(netG, { ngf, norm, input_nc: from, output_nc: to });
+    return { label, name: netG, module, params: countParameters(module), inputNc: from };
+  };
+  const d = (label: "D_A" | "D_B", channels: number): Printed => {
+    const module = discriminatorModule(netD, { ndf, norm, input_nc: channels, ...nLayersD });
+    return { label, name: netD, module, params: countParameters(module), inputNc: channels };
+  };
+  // D_A = D_Y judges domain B (G_A's outputs, output_nc channels); D_B = D_X judges domain A.
+  return [
+    g("G_A", inputNc, outputNc),
+    g("G_B", outputNc, inputNc),
+    d("D_A", outputNc),
+    d(
+      "D_B",
+      inputNc,
+    ),
+  ];
+}
+
+/**
+ * Runs the command with `args` and returns its exit code; a bad flag or value throws a
+ * `UserError` (exit code 2) whose message names the flag and what it accepts.
+ */
+export function main(args: string[]): number {
+  const v = parse(args);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const nets = networks(v);
+  const [gA, gB, dA] = nets;
+  if (v.json) {
+    console.log(JSON.stringify({
+      G: { name: gA.name, params: gA.params, input_nc: gA.inputNc, output_nc: gB.inputNc },
+      D: { name: dA.name, params: dA.params, input_nc: dA.inputNc },
+    }));
+    return 0;
+  }
+  const lines = ["---------- Networks initialized -------------"];
+  for (const n of nets) lines.push(...describeModule(n.module), parameterLine(n.label, n.params));
+  lines.push("-----------------------------------------------");
+  console.log(lines.join("\n"));
+  return 0;
+}
+
+if (import.meta.main) await runMain(() => Promise.resolve(main(Deno.args)));

@@ -1,0 +1,128 @@
+/**
+ * The `--netD` registry: one module per discriminator variant, found by name, as the official
+ * `define_D`. In the paper's vocabulary the cycle_gan model builds two: `D_A` = D_Y (judges
+ * domain B, so its input has `output_nc` channels) and `D_B` = D_X.
+ *
+ * ```ts
+ * import { countDiscriminator, defineD } from "./mod.ts";
+ * import { Rng } from "../nn/rng.ts";
+ * countDiscriminator("basic"); // 2764737, nothing allocated
+ * const D = defineD("basic", new Rng(0), { ndf: 8, label: "D_A" });
+ * D.dispose();
+ * ```
+ * @module
+ */
+import { countParameters, type Module } from "../nn/module.ts";
+import { instantiate, type Network } from "../nn/network.ts";
+import type { Rng } from "../nn/rng.ts";
+import type {
+  DiscriminatorEntry,
+  DiscriminatorOptions,
+  DiscriminatorOptionsInput,
+} from "./_common.ts";
+import { basic } from "./basic.ts";
+import { nLayers } from "./n_layers.ts";
+import { pixel } from "./pixel.ts";
+
+export {
+  discriminatorBaseSchema,
+  type DiscriminatorEntry,
+  type DiscriminatorOptions,
+  type DiscriminatorOptionsInput,
+} from "./_common.ts";
+export { nLayersOutputSize } from "./n_layers.ts";
+
+/** Every discriminator by `--netD` name. Adding one: a module plus one line here. */
+export const netD: Readonly<{
+  basic: DiscriminatorEntry;
+  n_layers: DiscriminatorEntry;
+  pixel: DiscriminatorEntry;
+}> = Object.freeze({ basic, n_layers: nLayers, pixel });
+
+/** A `--netD` value. */
+export type DiscriminatorName = keyof typeof netD;
+
+/** The valid `--netD` values, in the official order. */
+export const DISCRIMINATOR_NAMES = Object.keys(netD) as DiscriminatorName[];
+
+/** Whether `name` is a registered discriminator. */
+export function isDiscriminatorName(name: string): name is DiscriminatorName {
+  return Object.hasOwn(netD, name);
+}
+
+function entry(name: string): DiscriminatorEntry {
+  if (!isDiscriminatorName(name)) {
+    throw new RangeError(
+      `unknown netD "${name}"; expected one of ${DISCRIMINATOR_NAMES.join(", ")}`,
+    );
+  }
+  return netD[name];
+}
+
+/**
+ * Fills in defaults and validates; unknown keys (including `n_layers_D` for a variant that
+ * would ignore it) and bad values are errors, all reported at once, each naming the option.
+ */
+export function resolveDiscriminatorOptions(
+  name: string,
+  options: DiscriminatorOptionsInput = {},
+): DiscriminatorOptions {
+  const r = entry(name).options.safeParse(options);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) =>
+      i.code === "unrecognized_keys"
+        ? `unknown option(s) ${i.keys.join(", ")}`
+        : `${i.path.join(".")}: ${i.message}`
+    );
+    throw new RangeError(`netD ${name}: ${problems.join("; ")}`);
+  }
+  // Each variant schema `satisfies` ZodType<DiscriminatorOptions> (see _common.ts, n_layers.ts).
+  return r.data as unknown as DiscriminatorOptions;
+}
+
+/** The architecture of a discriminator (no tensors), for printing and counting. */
+export function discriminatorModule(
+  name: string,
+  options: DiscriminatorOptionsInput = {},
+): Module {
+  return entry(name).build(resolveDiscriminatorOptions(name, options));
+}
+
+/** Learnable parameters of a discriminator, from shapes only. */
+export function countDiscriminator(
+  name: string,
+  options: DiscriminatorOptionsInput = {},
+): number {
+  return countParameters(discriminatorModule(name, options));
+}
+
+/** Undefined when `height` x `width` images suit the discriminator, else the rule's message. */
+export function checkDiscriminatorSize(
+  name: string,
+  height: number,
+  width: number,
+  options: DiscriminatorOptionsInput = {},
+): string | undefined {
+  return entry(name).sizeRule(height, width, resolveDiscriminatorOptions(name, options));
+}
+
+/**
+ * Builds and initialises a discriminator, as the official `define_D`.
+ * `label` names its tfjs variables (`D_A/model.0.weight`) and must be unique among live ones.
+ */
+export function defineD(
+  name: string,
+  rng: Rng,
+  options: DiscriminatorOptionsInput & { label?: string } = {},
+): Network {
+  const { label, ...rest } = options;
+  const o = resolveDiscriminatorOptions(name, rest);
+  return instantiate(entry(name).build(o), {
+    variant: name,
+    rng,
+    initType: o.init_type,
+    initGain: o.init_gain,
+    label,
+    inputChannels: o.input_nc,
+  });
+}

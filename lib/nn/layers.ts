@@ -1,0 +1,251 @@
+/**
+ * The layers of the official CycleGAN networks as pure functions over explicit tensors, NHWC,
+ * batch >= 1, with PyTorch's semantics (official-cyclegan.md 1.2, 1.3). Each function runs in
+ * its own `tf.tidy`, so it leaves nothing behind but its result.
+ *
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { conv2d, instanceNorm, reflectionPad } from "./layers.ts";
+ * const x = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
+ * const w = tf.zeros([7, 7, 3, 8]) as tf.Tensor4D;
+ * const y = tf.relu(instanceNorm(conv2d(reflectionPad(x, 3), w))); // c7s1-8
+ * ```
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { convTranspose2d as kitConvTranspose2d } from "../backend/kernels/mod.ts";
+import type { Rng } from "./rng.ts";
+
+/** PyTorch's default `eps` for InstanceNorm2d and BatchNorm2d. */
+export const NORM_EPS = 1e-5;
+
+/** PyTorch's default BatchNorm2d `momentum` (weight of the new batch in the running stats). */
+export const BN_MOMENTUM = 0.1;
+
+function instanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    // Biased variance over H, W per sample and channel, as PyTorch's InstanceNorm2d.
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    const r = tf.rsqrt(tf.add(variance, eps));
+    const y = tf.mul(tf.sub(x, mean), r) as tf.Tensor4D;
+    save([y, r]);
+    return {
+      value: y,
+      // Closed form of the normalisation's backward pass: with y = (x - mean) * r,
+      // dx = r * (g - mean(g) - y * mean(g * y)), means over H, W. One pass instead of the
+      // ~15 kernels autodiff through tf.moments records (backend-prototype.md, section 3).
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [ys, rs] = saved;
+        const gMean = tf.mean(dy, [1, 2], true);
+        const gyMean = tf.mean(tf.mul(dy, ys), [1, 2], true);
+        return tf.mul(rs, tf.sub(tf.sub(dy, gMean), tf.mul(ys, gyMean)));
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+const instanceNormDefault = instanceNormOp(NORM_EPS);
+
+/**
+ * InstanceNorm2d as the official `--norm instance`: no affine parameters, no running statistics
+ * (so training and eval behave alike), biased variance, eps 1e-5. The gradient is the closed
+ * form, checked against autodiff through `tf.moments` in the tests.
+ */
+export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf.Tensor4D {
+  const eps = options.eps ?? NORM_EPS;
+  return tf.tidy(() => (eps === NORM_EPS ? instanceNormDefault : instanceNormOp(eps))(x));
+}
+
+/** BatchNorm2d's parameters and running statistics, all of shape [C]. */
+export interface BatchNormState {
+  /** Learnable scale (gamma), PyTorch's `weight`. */
+  weight: tf.Tensor1D;
+  /** Learnable shift (beta), PyTorch's `bias`. */
+  bias: tf.Tensor1D;
+  /** Running mean, a buffer updated in place in training mode. */
+  runningMean: tf.Variable;
+  /** Running (unbiased) variance, a buffer updated in place in training mode. */
+  runningVar: tf.Variable;
+}
+
+/**
+ * BatchNorm2d as the official `--norm batch` (affine, tracking running statistics).
+ *
+ * Training mode normalises with the batch's mean and biased variance over N, H, W and, like
+ * PyTorch's `F.batch_norm`, updates the running statistics in place:
+ * running = (1 - momentum) * running + momentum * batch, with the *unbiased* batch variance
+ * (n / (n - 1)) for the running variance. Eval mode normalises with the running statistics.
+ * Set `updateStats: false` to normalise in training mode without touching them (used when a
+ * checkpointed block is re-run for its gradient).
+ */
+export function batchNorm(
+  x: tf.Tensor4D,
+  state: BatchNormState,
+  options: { training: boolean; momentum?: number; eps?: number; updateStats?: boolean },
+): tf.Tensor4D {
+  const eps = options.eps ?? NORM_EPS;
+  const momentum = options.momentum ?? BN_MOMENTUM;
+  const [n, h, w] = x.shape;
+  const count = n * h * w;
+  if (options.training && count < 2) {
+    // PyTorch raises the same way: one value per channel has no variance.
+    throw new RangeError(
+      `batchNorm(): expected more than 1 value per channel when training, got input shape ` +
+        `[${x.shape.join(", ")}]`,
+    );
+  }
+  return tf.tidy(() => {
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (options.training) {
+      ({ mean, variance } = tf.moments(x, [0, 1, 2]));
+      if (options.updateStats ?? true) {
+        const m = mean;
+        const unbiased = tf.mul(variance, count / (count - 1));
+        state.runningMean.assign(
+          tf.add(tf.mul(state.runningMean, 1 - momentum), tf.mul(m, momentum)),
+        );
+        state.runningVar.assign(
+          tf.add(tf.mul(state.runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+        );
+      }
+    } else {
+      mean = state.runningMean;
+      variance = state.runningVar;
+    }
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), state.weight);
+    return tf.add(tf.mul(tf.sub(x, mean), scale), state.bias) as tf.Tensor4D;
+  });
+}
+
+/**
+ * ReflectionPad2d(p): mirrors `p` rows and columns at each border without repeating the edge,
+ * as PyTorch (and tfjs `mirrorPad` 'reflect'). PyTorch requires p < H and p < W; so do we.
+ *
+ * tfjs 4.22's own MirrorPad gradient is wrong (it drops the reflected contributions,
+ * backend-prototype.md, section 3); `installTrainingKit()` from lib/backend/kernels replaces it.
+ */
+export function reflectionPad(x: tf.Tensor4D, pad: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (!(Number.isInteger(pad) && pad >= 0)) {
+    throw new RangeError(`reflectionPad(): pad must be a non-negative integer, got ${pad}`);
+  }
+  if (pad >= h || pad >= w) {
+    throw new RangeError(
+      `reflectionPad(): pad ${pad} needs height and width above ${pad}, got ${h}x${w}`,
+    );
+  }
+  if (pad === 0) return tf.clone(x);
+  return tf.tidy(() => tf.mirrorPad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], "reflect"));
+}
+
+/** Options of {@link conv2d}. */
+export interface Conv2dOptions {
+  /** Stride in both directions; default 1. */
+  stride?: number;
+  /** PyTorch `padding`: p zero rows/columns on every side (symmetric, explicit); default 0. */
+  padding?: number;
+  /** Per-output-channel bias [outC], added after the convolution. */
+  bias?: tf.Tensor1D;
+}
+
+/**
+ * Conv2d with PyTorch's padding semantics: explicit symmetric zero padding `p`, so output size
+ * is floor((H + 2p - k) / s) + 1. (tfjs 'same' pads asymmetrically for even kernels and strides
+ * and would shift the 4x4 stride-2 convs of the PatchGAN and U-Net by a pixel.)
+ * `weight` is [kh, kw, inC, outC].
+ */
+export function conv2d(
+  x: tf.Tensor4D,
+  weight: tf.Tensor4D,
+  options: Conv2dOptions = {},
+): tf.Tensor4D {
+  const stride = options.stride ?? 1;
+  const p = options.padding ?? 0;
+  checkChannels("conv2d", x, weight.shape[2]);
+  return tf.tidy(() => {
+    const pad: "valid" | [[0, 0], [number, number], [number, number], [0, 0]] = p === 0
+      ? "valid"
+      : [[0, 0], [p, p], [p, p], [0, 0]];
+    const y = tf.conv2d(x, weight, stride, pad);
+    return options.bias ? tf.add(y, options.bias) as tf.Tensor4D : y;
+  });
+}
+
+/** Options of {@link convTranspose2d}. */
+export interface ConvTranspose2dOptions {
+  /** Stride in both directions. */
+  stride: number;
+  /** PyTorch `padding` (cropped from each side of the full transposed output). */
+  padding: number;
+  /** PyTorch `output_padding` (extra rows/columns at the bottom and right); default 0. */
+  outputPadding?: number;
+  /** Per-output-channel bias [outC]. */
+  bias?: tf.Tensor1D;
+}
+
+/**
+ * ConvTranspose2d with PyTorch semantics: output size (H - 1) * s - 2p + k + output_padding.
+ * `weight` is [kh, kw, outC, inC] as tfjs conv2dTranspose. The convolution itself is the
+ * training kit's (lib/backend/kernels): differentiable and, on wasm, sub-pixel stride-1 convs
+ * instead of tfjs's slow built-in transposed conv (backend-prototype.md, section 2).
+ */
+export function convTranspose2d(
+  x: tf.Tensor4D,
+  weight: tf.Tensor4D,
+  options: ConvTranspose2dOptions,
+): tf.Tensor4D {
+  checkChannels("convTranspose2d", x, weight.shape[3]);
+  return tf.tidy(() => {
+    const y = kitConvTranspose2d(x, weight, {
+      stride: options.stride,
+      padding: options.padding,
+      outputPadding: options.outputPadding ?? 0,
+    });
+    return options.bias ? tf.add(y, options.bias) as tf.Tensor4D : y;
+  });
+}
+
+/**
+ * Dropout(p) in training mode, PyTorch's inverted scaling: each element is kept with
+ * probability 1 - p and scaled by 1 / (1 - p), so eval mode is the identity. The mask comes from
+ * `rng`, so a seeded run drops the same units every time.
+ */
+export function dropout(x: tf.Tensor4D, p: number, rng: Rng): tf.Tensor4D {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout(): p must be in [0, 1], got ${p}`);
+  if (p === 0) return tf.clone(x);
+  const size = x.size;
+  const mask = new Float32Array(size);
+  const keep = 1 - p;
+  const scale = p === 1 ? 0 : 1 / keep;
+  for (let i = 0; i < size; i++) mask[i] = rng.uniform() < keep ? scale : 0;
+  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape)) as tf.Tensor4D);
+}
+
+/** LeakyReLU with the official slope 0.2. */
+export function leakyRelu(x: tf.Tensor4D, slope = 0.2): tf.Tensor4D {
+  return tf.leakyRelu(x, slope);
+}
+
+/** ReLU. */
+export function relu(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.relu(x);
+}
+
+/** Tanh, the generators' output activation (images live in [-1, 1]). */
+export function tanh(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tanh(x);
+}
+
+function checkChannels(op: string, x: tf.Tensor, expected: number): void {
+  if (x.rank !== 4) {
+    throw new RangeError(`${op}(): expected an NHWC tensor of rank 4, got shape [${x.shape}]`);
+  }
+  if (x.shape[3] !== expected) {
+    throw new RangeError(
+      `${op}(): input has ${x.shape[3]} channels but the weight expects ${expected}`,
+    );
+  }
+}

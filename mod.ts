@@ -1,0 +1,76 @@
+/**
+ * cyclebench: reproduce and extend the ablations of CycleGAN (Zhu et al., ICCV 2017) with
+ * TensorFlow.js on Deno.
+ *
+ * This module is the public API: backends (with the fast, exact CPU training kernels), the
+ * official networks, losses, image pool, learning-rate schedules and the official training
+ * iteration.
+ *
+ * ```ts
+ * import { createCycleGan, Rng, selectBackend, trainStep } from "./mod.ts";
+ * import { tf } from "./lib/tf.ts";
+ *
+ * await selectBackend("auto"); // wasm on a CPU, webgpu on a GPU, tfjs-node when installed
+ * const model = createCycleGan({ netG: "resnet_6blocks", ngf: 8, ndf: 8 }, new Rng(0));
+ * const a = tf.randomUniform([1, 32, 32, 3], -1, 1) as tf.Tensor4D;
+ * const b = tf.randomUniform([1, 32, 32, 3], -1, 1) as tf.Tensor4D;
+ * console.log(await trainStep(model, a, b)); // { D_A, G_A, cycle_A, idt_A, D_B, ... }
+ * ```
+ * @module
+ */
+/**
+ * The tfjs tensor types that appear in this API (import `tf` itself from `lib/tf.ts`, or from
+ * `@tensorflow/tfjs-core` after importing this module, which registers every gradient).
+ */
+export type {
+  AdamOptimizer,
+  NamedTensorMap,
+  Scalar,
+  Tensor,
+  Tensor4D,
+  Variable,
+} from "@tensorflow/tfjs-core";
+export {
+  type ActiveBackend,
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendEntry,
+  type BackendName,
+  type BackendOptions,
+  BACKENDS,
+  BackendUnavailableError,
+  describeBackend,
+  resolveAuto,
+  selectBackend,
+} from "./lib/backend/mod.ts";
+export { accumulatedGrads, recompute } from "./lib/backend/memory.ts";
+export { convTranspose2d, installTrainingKit } from "./lib/backend/kernels/mod.ts";
+export { Rng, type RngState } from "./lib/nn/rng.ts";
+export type { Network } from "./lib/nn/network.ts";
+export { defineG, GENERATOR_NAMES, netG } from "./lib/generators/mod.ts";
+export { defineD, DISCRIMINATOR_NAMES, netD } from "./lib/discriminators/mod.ts";
+export {
+  cycleLoss,
+  GAN_MODE_NAMES,
+  gan_mode,
+  type GanLoss,
+  ganLoss,
+  gradientPenalty,
+  identityLoss,
+} from "./lib/losses/mod.ts";
+export { type LossAblation, lossTerms, PAPER_LOSS_VARIANTS } from "./lib/losses/ablation.ts";
+export { ImagePool, type ImagePoolState } from "./lib/image_pool.ts";
+export { learningRate, lr_policy } from "./lib/train/schedule.ts";
+export {
+  CYCLEGAN_DEFAULTS,
+  type CycleGan,
+  type CycleGanOptions,
+  createCycleGan,
+  disposeCycleGan,
+  LOSS_NAMES,
+  nonFiniteLosses,
+  setLearningRate,
+  type StepLosses,
+  type StepOptions,
+  trainStep,
+} from "./lib/train/cyclegan.ts";
