@@ -17,6 +17,7 @@ import {
   explicitConvPad,
   type TfConvPad,
 } from "../backend/kernels/mod.ts";
+import { isJsCopyBackend } from "../backend/kernels/_permute.ts";
 import { loadAverage } from "./machine.ts";
 
 export type { TfConvPad };
@@ -167,6 +168,7 @@ export async function benchOps(opts: BenchOpsOptions): Promise<OpRow[]> {
     throw new Error(`Cannot benchmark with repeats=${opts.repeats}: expected at least 1`);
   }
   const rows: OpRow[] = [];
+  const ours = isJsCopyBackend();
   for (const size of opts.sizes) {
     if (!(size > 0 && size % 8 === 0)) {
       throw new Error(`Cannot benchmark size ${size}: expected a positive multiple of 8`);
@@ -183,10 +185,30 @@ export async function benchOps(opts: BenchOpsOptions): Promise<OpRow[]> {
           dims(outShape)
         }`;
         const geometry = { strides: l.strides, pad };
+        // Where training uses tfjs's own backprop kernels (webgpu, tensorflow), time those.
+        const tfjsPad = [[0, 0], [pad.top, pad.bottom], [pad.left, pad.right], [0, 0]];
+        const builtin = (kernel: string, inputs: tf.NamedTensorMap, shapeAttr: object) => () =>
+          tf.engine().runKernel(kernel, inputs, {
+            strides: l.strides,
+            pad: tfjsPad,
+            dataFormat: "NHWC",
+            dilations: 1,
+            ...shapeAttr,
+          }) as tf.Tensor;
         const ops: [OpName, () => tf.Tensor][] = [
           ["conv_fwd", () => tf.conv2d(x, w, l.strides, l.pad)],
-          ["conv_dx", () => conv2dInputGrad(dy, w, { ...geometry, inShape: l.x })],
-          ["conv_dw", () => conv2dFilterGrad(x, dy, { ...geometry, filterShape: l.w })],
+          [
+            "conv_dx",
+            ours
+              ? () => conv2dInputGrad(dy, w, { ...geometry, inShape: l.x })
+              : builtin("Conv2DBackpropInput", { dy, filter: w }, { inputShape: l.x }),
+          ],
+          [
+            "conv_dw",
+            ours
+              ? () => conv2dFilterGrad(x, dy, { ...geometry, filterShape: l.w })
+              : builtin("Conv2DBackpropFilter", { x, dy }, { filterShape: l.w }),
+          ],
         ];
         for (const [op, run] of ops) {
           const ms = await medianMs(run, opts.repeats);

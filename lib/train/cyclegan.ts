@@ -249,7 +249,6 @@ export async function trainStep(
   const log = (name: keyof StepLosses, t: tf.Scalar) => logged.set(name, tf.keep(tf.clone(t)));
   let fake_B: tf.Tensor4D | undefined;
   let fake_A: tf.Tensor4D | undefined;
-  const zero = () => tf.scalar(0);
 
   // ---- G step: D frozen (only G variables are differentiated). ----
   const termA = () => {
@@ -343,12 +342,15 @@ export async function trainStep(
   }
   tf.dispose([fake_A, fake_B].filter((t): t is tf.Tensor4D => t !== undefined));
 
+  // One read-back for all eight losses: on a GPU each read is a round trip (about 12 ms with
+  // Deno's WebGPU on an H100, lib/bench/gpu_check.ts).
+  const stacked = tf.tidy(() =>
+    tf.stack(LOSS_NAMES.map((name) => logged.get(name) ?? tf.scalar(0)))
+  );
+  const values = await stacked.data();
+  tf.dispose([stacked, ...logged.values()]);
   const out = {} as StepLosses;
-  for (const name of LOSS_NAMES) {
-    const t = logged.get(name) ?? zero();
-    out[name] = (await t.data())[0];
-    t.dispose();
-  }
+  LOSS_NAMES.forEach((name, i) => out[name] = values[i]);
   return out;
 }
 
