@@ -51,8 +51,8 @@ export { defineG, GENERATOR_NAMES, netG } from "./lib/generators/mod.ts";
 export { defineD, DISCRIMINATOR_NAMES, netD } from "./lib/discriminators/mod.ts";
 export {
   cycleLoss,
-  GAN_MODE_NAMES,
   gan_mode,
+  GAN_MODE_NAMES,
   type GanLoss,
   ganLoss,
   gradientPenalty,
@@ -62,10 +62,10 @@ export { type LossAblation, lossTerms, PAPER_LOSS_VARIANTS } from "./lib/losses/
 export { ImagePool, type ImagePoolState } from "./lib/image_pool.ts";
 export { learningRate, lr_policy } from "./lib/train/schedule.ts";
 export {
-  CYCLEGAN_DEFAULTS,
-  type CycleGan,
-  type CycleGanOptions,
   createCycleGan,
+  type CycleGan,
+  CYCLEGAN_DEFAULTS,
+  type CycleGanOptions,
   disposeCycleGan,
   LOSS_NAMES,
   nonFiniteLosses,

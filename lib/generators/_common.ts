@@ -33,19 +33,20 @@ export type GeneratorOptionsInput = Partial<GeneratorOptions>;
  * Generator options with their defaults (official-cyclegan.md 1.1). `no_dropout` defaults to
  * true because the cycle_gan model sets it; pix2pix-style runs turn it off.
  */
-export const generatorOptionsSchema = z.strictObject({
-  input_nc: z.number().int().min(1).default(3).describe("channels of the input images"),
-  output_nc: z.number().int().min(1).default(3).describe("channels of the output images"),
-  ngf: z.number().int().min(1).default(64).describe("filters in the last conv layer"),
-  norm: z.enum(NORM_TYPES).default("instance").describe("normalisation layer"),
-  no_dropout: z.boolean().default(true).describe(
-    "no Dropout(0.5) in the generator (the cycle_gan model's default)",
-  ),
-  init_type: z.enum(INIT_TYPES).default("normal").describe("weight initialisation"),
-  init_gain: z.number().positive().default(0.02).describe(
-    "scale for normal, xavier and orthogonal init",
-  ),
-}) satisfies z.ZodType<GeneratorOptions, GeneratorOptionsInput>;
+export const generatorOptionsSchema: z.ZodType<GeneratorOptions, GeneratorOptionsInput> = z
+  .strictObject({
+    input_nc: z.number().int().min(1).default(3).describe("channels of the input images"),
+    output_nc: z.number().int().min(1).default(3).describe("channels of the output images"),
+    ngf: z.number().int().min(1).default(64).describe("filters in the last conv layer"),
+    norm: z.enum(NORM_TYPES).default("instance").describe("normalisation layer"),
+    no_dropout: z.boolean().default(true).describe(
+      "no Dropout(0.5) in the generator (the cycle_gan model's default)",
+    ),
+    init_type: z.enum(INIT_TYPES).default("normal").describe("weight initialisation"),
+    init_gain: z.number().positive().default(0.02).describe(
+      "scale for normal, xavier and orthogonal init",
+    ),
+  });
 
 /** One `--netG` variant. */
 export interface GeneratorEntry {

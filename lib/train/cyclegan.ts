@@ -24,7 +24,7 @@ import { type GanLoss, ganLoss, gradientPenalty } from "../losses/mod.ts";
 import { cycleLoss, identityLoss } from "../losses/mod.ts";
 import { type LossAblation, lossTerms } from "../losses/ablation.ts";
 import { ImagePool } from "../image_pool.ts";
-import { Rng } from "../nn/rng.ts";
+import type { Rng } from "../nn/rng.ts";
 import type { CheckpointFn } from "../nn/module.ts";
 import type { Network } from "../nn/network.ts";
 
