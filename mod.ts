@@ -27,6 +27,8 @@ export type {
   NamedTensorMap,
   Scalar,
   Tensor,
+  Tensor1D,
+  Tensor3D,
   Tensor4D,
   Variable,
 } from "@tensorflow/tfjs-core";
@@ -44,23 +46,69 @@ export {
   selectBackend,
 } from "./lib/backend/mod.ts";
 export { accumulatedGrads, recompute } from "./lib/backend/memory.ts";
-export { convTranspose2d, installTrainingKit } from "./lib/backend/kernels/mod.ts";
+export {
+  convTranspose2d,
+  type ConvTransposeOptions,
+  installTrainingKit,
+} from "./lib/backend/kernels/mod.ts";
 export { Rng, type RngState } from "./lib/nn/rng.ts";
-export type { Network } from "./lib/nn/network.ts";
-export { defineG, GENERATOR_NAMES, netG } from "./lib/generators/mod.ts";
-export { defineD, DISCRIMINATOR_NAMES, netD } from "./lib/discriminators/mod.ts";
+/** Types of the layer toolkit the networks are built from (modules, parameter specs, init). */
+export type * from "./lib/nn/mod.ts";
+export type { Probe } from "./lib/backend/types.ts";
+/** The zod schema types the registries' option schemas are written in. */
+export type { ZodObject, ZodType } from "zod";
+export type { Pair } from "./lib/backend/kernels/mod.ts";
+export {
+  defineG,
+  GENERATOR_NAMES,
+  type GeneratorEntry,
+  type GeneratorName,
+  type GeneratorOptions,
+  type GeneratorOptionsInput,
+  generatorOptionsSchema,
+  netG,
+} from "./lib/generators/mod.ts";
+export {
+  defineD,
+  DISCRIMINATOR_NAMES,
+  type DiscriminatorEntry,
+  type DiscriminatorName,
+  type DiscriminatorOptions,
+  type DiscriminatorOptionsInput,
+  netD,
+} from "./lib/discriminators/mod.ts";
 export {
   cycleLoss,
   gan_mode,
   GAN_MODE_NAMES,
   type GanLoss,
   ganLoss,
+  type GanModeName,
   gradientPenalty,
+  type GradientPenaltyOptions,
   identityLoss,
 } from "./lib/losses/mod.ts";
-export { type LossAblation, lossTerms, PAPER_LOSS_VARIANTS } from "./lib/losses/ablation.ts";
+export {
+  type ActiveLossTerms,
+  type CycleTerms,
+  type LossAblation,
+  lossTerms,
+  PAPER_LOSS_VARIANTS,
+  type PaperLossVariant,
+} from "./lib/losses/ablation.ts";
 export { ImagePool, type ImagePoolState } from "./lib/image_pool.ts";
-export { learningRate, lr_policy } from "./lib/train/schedule.ts";
+export {
+  type CosineOptions,
+  learningRate,
+  type LearningRateOptions,
+  type LinearOptions,
+  lr_policy,
+  type LrPolicy,
+  type LrPolicyName,
+  type SchedulePosition,
+  type ScheduleUnit,
+  type StepOptions as StepPolicyOptions,
+} from "./lib/train/schedule.ts";
 export {
   createCycleGan,
   type CycleGan,

@@ -55,6 +55,7 @@ export class BackendUnavailableError extends Error {
   /** The backend that was asked for. */
   readonly backend: BackendName;
   /**
+   * Makes the error for `backend`.
    * @param backend The backend that was asked for.
    * @param message What is missing and how to install it.
    */

@@ -9,6 +9,7 @@ export class UserError extends Error {
   /** Process exit code used when this error ends a command (2 = bad usage, 1 = other). */
   readonly exitCode: number;
   /**
+   * Makes the error.
    * @param message What could not be done, the offending value, and what was expected.
    * @param exitCode Exit code for the command (default 1).
    */
