@@ -18,6 +18,7 @@
  */
 import { tf } from "../tf.ts";
 import { accumulatedGrads } from "../backend/memory.ts";
+import { LowPeakAdam } from "./adam.ts";
 import { defineG } from "../generators/mod.ts";
 import { defineD } from "../discriminators/mod.ts";
 import { type GanLoss, ganLoss, gradientPenalty } from "../losses/mod.ts";
@@ -142,9 +143,12 @@ export const LOSS_NAMES = [
   "idt_B",
 ] as const;
 
-/** Adam as the official code: betas (beta1, 0.999); PyTorch's eps 1e-8 (tfjs defaults to 1e-7). */
+/**
+ * Adam as the official code: betas (beta1, 0.999); PyTorch's eps 1e-8 (tfjs defaults to 1e-7).
+ * tfjs's arithmetic, applied one variable at a time to keep the memory peak small (adam.ts).
+ */
 function adam(lr: number, beta1: number): tf.AdamOptimizer {
-  return tf.train.adam(lr, beta1, 0.999, 1e-8);
+  return new LowPeakAdam(lr, beta1, 0.999, 1e-8);
 }
 
 /**
