@@ -15,6 +15,8 @@
 import { countParameters, type Module } from "../nn/module.ts";
 import { instantiate, type Network } from "../nn/network.ts";
 import type { Rng } from "../nn/rng.ts";
+import type { z } from "zod";
+import { lookup, parseOptions } from "../registry.ts";
 import type {
   DiscriminatorEntry,
   DiscriminatorOptions,
@@ -51,12 +53,7 @@ export function isDiscriminatorName(name: string): name is DiscriminatorName {
 }
 
 function entry(name: string): DiscriminatorEntry {
-  if (!isDiscriminatorName(name)) {
-    throw new RangeError(
-      `unknown netD "${name}"; expected one of ${DISCRIMINATOR_NAMES.join(", ")}`,
-    );
-  }
-  return netD[name];
+  return lookup(netD, "netD", name);
 }
 
 /**
@@ -67,17 +64,11 @@ export function resolveDiscriminatorOptions(
   name: string,
   options: DiscriminatorOptionsInput = {},
 ): DiscriminatorOptions {
-  const r = entry(name).options.safeParse(options);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown option(s) ${i.keys.join(", ")}`
-        : `${i.path.join(".")}: ${i.message}`
-    );
-    throw new RangeError(`netD ${name}: ${problems.join("; ")}`);
-  }
-  // Each variant schema `satisfies` ZodType<DiscriminatorOptions> (see _common.ts, n_layers.ts).
-  return r.data as unknown as DiscriminatorOptions;
+  return parseOptions(
+    entry(name).options as unknown as z.ZodType<DiscriminatorOptions>,
+    `netD ${name}`,
+    options,
+  );
 }
 
 /** The architecture of a discriminator (no tensors), for printing and counting. */

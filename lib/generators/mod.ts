@@ -18,6 +18,7 @@
 import { countParameters, type Module } from "../nn/module.ts";
 import { instantiate, type Network } from "../nn/network.ts";
 import type { Rng } from "../nn/rng.ts";
+import { lookup, parseOptions } from "../registry.ts";
 import type { GeneratorEntry, GeneratorOptions, GeneratorOptionsInput } from "./_common.ts";
 import { resnet6blocks } from "./resnet_6blocks.ts";
 import { resnet9blocks } from "./resnet_9blocks.ts";
@@ -56,12 +57,7 @@ export function isGeneratorName(name: string): name is GeneratorName {
 }
 
 function entry(name: string): GeneratorEntry {
-  if (!isGeneratorName(name)) {
-    throw new RangeError(
-      `unknown netG "${name}"; expected one of ${GENERATOR_NAMES.join(", ")}`,
-    );
-  }
-  return netG[name];
+  return lookup(netG, "netG", name);
 }
 
 /**
@@ -72,16 +68,7 @@ export function resolveGeneratorOptions(
   name: string,
   options: GeneratorOptionsInput = {},
 ): GeneratorOptions {
-  const r = entry(name).options.safeParse(options);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown option(s) ${i.keys.join(", ")}`
-        : `${i.path.join(".")}: ${i.message}`
-    );
-    throw new RangeError(`netG ${name}: ${problems.join("; ")}`);
-  }
-  return r.data;
+  return parseOptions(entry(name).options, `netG ${name}`, options);
 }
 
 /** The architecture of a generator (no tensors), for printing and counting. */
