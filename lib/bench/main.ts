@@ -1,6 +1,7 @@
 /**
  * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--sizes 64,128]
- * [--configs N,N] [--repeats N] [--out DIR]`
+ * [--configs N,N] [--repeats N] [--threads N] [--out DIR]`
+ * (`--threads 2`: the opt-in multi-threaded wasm build)
  *
  * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
  * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations with
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
         configs: { type: "string" },
         repeats: { type: "string" },
         out: { type: "string", default: "results/bench" },
+        threads: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -80,7 +82,9 @@ async function main(): Promise<number> {
   );
   const results = [];
   for (const name of backends) {
-    const active = await selectBackend(name as "wasm");
+    const active = await selectBackend(name as "wasm", {
+      threads: intFlag("threads", values.threads, 1),
+    });
     console.log(`backend: ${describeBackend(active)}`);
     let ops: OpRow[] = [];
     const iterations: IterationRow[] = [];
