@@ -1,0 +1,380 @@
+/**
+ * `deno task metrics`: FID, KID and paired scores from the command line.
+ *
+ * ```sh
+ * deno task metrics fid DIR_A DIR_B [--extractor random-conv-s0|inception-v3]
+ * deno task metrics kid DIR_A DIR_B [--subsets 100] [--subset-size 1000] [--seed 0]
+ * deno task metrics fd FEATS_A.npy FEATS_B.npy       # Frechet distance of saved features
+ * deno task metrics paired DIR_PRED DIR_TRUE         # L1 / PSNR / SSIM over matching names
+ * ```
+ *
+ * - `fid` and `kid` read every PNG/JPEG below each folder, extract features with the
+ *   extractor (default `random-conv-s0`; `inception-v3` needs `--inception-weights DIR` or
+ *   `$CYCLEBENCH_INCEPTION`) and cache each folder's features under `--cache`
+ *   (default `results/.cache/stats`; `--no-cache` turns it off).
+ * - `fd` takes N x D float32/float64 `.npy` matrices, as `np.save` writes them.
+ * - Output: one JSON object on stdout; progress, warnings and a summary line on stderr. The
+ *   metric's `label` names the extractor (`FID[random-conv-s0]`).
+ * - Bad input (fewer than 2 images or rows, different feature dimensions, NaN/Inf, unreadable
+ *   images, bad flags) prints one line `error: ...` and exits non-zero (2 for usage errors).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { runMain, UserError } from "./_errors.ts";
+import { intFlag, parseFlags } from "./_flags.ts";
+import {
+  BACKEND_NAMES,
+  BackendUnavailableError,
+  describeBackend,
+  isBackendChoice,
+  selectBackend,
+} from "../backend/mod.ts";
+import {
+  createExtractor,
+  DEFAULT_EXTRACTOR,
+  type Extractor,
+  EXTRACTOR_NAMES,
+  isExtractorName,
+  metricLabel,
+} from "../metrics/extractors/mod.ts";
+import { checkSameDims, MetricError } from "../metrics/features.ts";
+import { type ImageFolder, readImageFolder } from "../metrics/images.ts";
+import { fidOfFeatures } from "../metrics/fid.ts";
+import { featuresOfFolder, pairedScoresOfFolders } from "../metrics/folders.ts";
+import { kernelDistance } from "../metrics/kid.ts";
+import { readNpy } from "../metrics/npy.ts";
+
+const USAGE =
+  `usage: deno task metrics fid|kid DIR_A DIR_B [--extractor ${
+    EXTRACTOR_NAMES.join("|")
+  }] [--inception-weights DIR] [--batch N] [--backend auto|${BACKEND_NAMES.join("|")}] ` +
+  `[--cache DIR | --no-cache] [kid: --subsets N --subset-size N --seed N]
+       deno task metrics fd FEATS_A.npy FEATS_B.npy
+       deno task metrics paired DIR_PRED DIR_TRUE`;
+
+const FLAGS = {
+  extractor: { type: "string", default: DEFAULT_EXTRACTOR },
+  "inception-weights": { type: "string" },
+  batch: { type: "string" },
+  backend: { type: "string", default: "auto" },
+  cache: { type: "string", default: "results/.cache/stats" },
+  "no-cache": { type: "boolean", default: false },
+  subsets: { type: "string" },
+  "subset-size": { type: "string" },
+  seed: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+type Values = ReturnType<typeof parse>["values"] & { given: ReadonlySet<string> };
+
+function parse(args: string[]) {
+  return parseFlags(() =>
+    parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true, tokens: true })
+  );
+}
+
+/** A non-negative integer flag (`--seed` may be 0). */
+function seedFlag(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new UserError(`--seed "${value}" is not a non-negative integer`, 2);
+  }
+  return n;
+}
+
+/** Flags that only some commands take: giving one elsewhere is a usage error. */
+function rejectFlags(values: Values, command: string, flags: (keyof typeof FLAGS)[]): void {
+  for (const f of flags) {
+    if (values.given.has(f)) {
+      throw new UserError(`--${f} does not apply to "metrics ${command}"`, 2);
+    }
+  }
+}
+
+async function startBackend(name: string): Promise<void> {
+  if (!isBackendChoice(name)) {
+    throw new UserError(
+      `--backend "${name}" is not a backend; expected one of auto, ${BACKEND_NAMES.join(", ")}`,
+      2,
+    );
+  }
+  try {
+    console.error(`backend: ${describeBackend(await selectBackend(name))}`);
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) throw new UserError(e.message, 1);
+    throw e;
+  }
+}
+
+async function openExtractor(values: Values): Promise<Extractor> {
+  const name = values.extractor;
+  if (!isExtractorName(name)) {
+    throw new UserError(
+      `--extractor "${name}" is not an extractor; expected one of ${EXTRACTOR_NAMES.join(", ")}`,
+      2,
+    );
+  }
+  const weights = values["inception-weights"];
+  if (weights !== undefined && name !== "inception-v3") {
+    throw new UserError(`--inception-weights applies to --extractor inception-v3 only`, 2);
+  }
+  const net = await createExtractor(name, weights === undefined ? {} : { weights });
+  console.error(`extractor: ${net.name} (${net.dims}-d; ${net.preprocessing})`);
+  return net;
+}
+
+/** Reads both folders (so a missing folder or a lone image fails before any model loads). */
+async function readFolders(dirs: string[]): Promise<ImageFolder[]> {
+  const folders = [];
+  for (const dir of dirs) {
+    const f = await readImageFolder(dir);
+    if (f.names.length < 2) {
+      throw new MetricError(`"${dir}" has ${f.names.length} image; at least 2 are needed`);
+    }
+    folders.push(f);
+  }
+  return folders;
+}
+
+async function folderFeatures(values: Values, folders: ImageFolder[], net: Extractor) {
+  const batchSize = intFlag("batch", values.batch, 32);
+  const cacheDir = values["no-cache"] ? null : values.cache;
+  const out = [];
+  for (const folder of folders) {
+    const t0 = performance.now();
+    const r = await featuresOfFolder(folder, net, {
+      batchSize,
+      cacheDir,
+      onProgress: (done, total) => {
+        if (done === total || done % (batchSize * 8) === 0) {
+          console.error(`  ${folder.dir}: ${done}/${total} images`);
+        }
+      },
+    });
+    console.error(
+      `features of "${folder.dir}": ${r.features.rows} images, ${
+        r.cached
+          ? "from the cache"
+          : `extracted in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+      }`,
+    );
+    out.push(r.features);
+  }
+  return out;
+}
+
+function emit(result: Record<string, unknown>, summary: string, warnings: readonly string[]): void {
+  for (const w of warnings) console.error(`warning: ${w}`);
+  console.error(summary);
+  console.log(JSON.stringify(result));
+}
+
+async function fidCommand(values: Values, [dirA, dirB]: string[]): Promise<void> {
+  rejectFlags(values, "fid", ["subsets", "subset-size", "seed"]);
+  const folders = await readFolders([dirA, dirB]);
+  await startBackend(values.backend);
+  const net = await openExtractor(values);
+  try {
+    const [a, b] = await folderFeatures(values, folders, net);
+    const r = fidOfFeatures(a, b);
+    const label = metricLabel("FID", net.name);
+    emit(
+      {
+        metric: "fid",
+        label,
+        value: r.fid,
+        extractor: net.name,
+        fingerprint: net.fingerprint,
+        dir_a: dirA,
+        dir_b: dirB,
+        n_a: r.n[0],
+        n_b: r.n[1],
+        dims: r.dims,
+        mean_term: r.meanTerm,
+        cov_term: r.covTerm,
+        rank_a: r.rank,
+        offset: r.offset,
+        warnings: r.warnings,
+      },
+      `${label} = ${r.fid.toFixed(6)} (N_A = ${r.n[0]}, N_B = ${r.n[1]}, D = ${r.dims})`,
+      r.warnings,
+    );
+  } finally {
+    net.dispose();
+  }
+}
+
+async function kidCommand(values: Values, [dirA, dirB]: string[]): Promise<void> {
+  const subsets = intFlag("subsets", values.subsets, 100);
+  const subsetSize = intFlag("subset-size", values["subset-size"], 1000);
+  if (subsetSize < 2) throw new UserError(`--subset-size must be at least 2`, 2);
+  const seed = seedFlag(values.seed);
+  const folders = await readFolders([dirA, dirB]);
+  await startBackend(values.backend);
+  const net = await openExtractor(values);
+  try {
+    const [a, b] = await folderFeatures(values, folders, net);
+    const r = kernelDistance(a, b, {
+      subsets,
+      subsetSize: values["subset-size"] === undefined ? undefined : subsetSize,
+      seed,
+    });
+    const label = metricLabel("KID", net.name);
+    emit(
+      {
+        metric: "kid",
+        label,
+        value: r.mean,
+        std: r.std,
+        extractor: net.name,
+        fingerprint: net.fingerprint,
+        dir_a: dirA,
+        dir_b: dirB,
+        n_a: a.rows,
+        n_b: b.rows,
+        dims: a.cols,
+        subsets: r.subsets,
+        subset_size: r.subsetSize,
+        seed,
+        warnings: r.warnings,
+      },
+      `${label} = ${r.mean.toExponential(4)} ± ${r.std.toExponential(2)} (${r.subsets} subsets ` +
+        `of ${r.subsetSize}, seed ${seed})`,
+      r.warnings,
+    );
+  } finally {
+    net.dispose();
+  }
+}
+
+async function fdCommand(values: Values, [fileA, fileB]: string[]): Promise<void> {
+  rejectFlags(values, "fd", [
+    "extractor",
+    "inception-weights",
+    "batch",
+    "backend",
+    "cache",
+    "no-cache",
+    "subsets",
+    "subset-size",
+    "seed",
+  ]);
+  const a = await readNpy(fileA), b = await readNpy(fileB);
+  checkSameDims(a, b, [fileA, fileB]);
+  const r = fidOfFeatures(a, b);
+  emit(
+    {
+      metric: "fd",
+      label: "FD",
+      value: r.fid,
+      file_a: fileA,
+      file_b: fileB,
+      n_a: r.n[0],
+      n_b: r.n[1],
+      dims: r.dims,
+      mean_term: r.meanTerm,
+      cov_term: r.covTerm,
+      rank_a: r.rank,
+      offset: r.offset,
+      warnings: r.warnings,
+    },
+    `FD = ${r.fid.toFixed(6)} (N_A = ${r.n[0]}, N_B = ${r.n[1]}, D = ${r.dims})`,
+    r.warnings,
+  );
+}
+
+async function pairedCommand(values: Values, [predDir, trueDir]: string[]): Promise<void> {
+  rejectFlags(values, "paired", [
+    "extractor",
+    "inception-weights",
+    "batch",
+    "backend",
+    "cache",
+    "no-cache",
+    "subsets",
+    "subset-size",
+    "seed",
+  ]);
+  const r = await pairedScoresOfFolders(predDir, trueDir);
+  const warnings: string[] = [];
+  if (r.onlyPred.length || r.onlyTrue.length) {
+    warnings.push(
+      `${r.onlyPred.length} prediction(s) and ${r.onlyTrue.length} ground truth(s) have no ` +
+        `partner and were not scored`,
+    );
+  }
+  if (r.scores.psnr === Infinity) {
+    warnings.push("PSNR is infinite (some pairs are identical); JSON shows it as null");
+  }
+  emit(
+    {
+      metric: "paired",
+      dir_pred: predDir,
+      dir_true: trueDir,
+      n: r.scores.n,
+      l1: r.scores.l1,
+      psnr: Number.isFinite(r.scores.psnr) ? r.scores.psnr : null,
+      ssim: r.scores.ssim,
+      unmatched_pred: r.onlyPred,
+      unmatched_true: r.onlyTrue,
+      warnings,
+    },
+    `${r.scores.n} pairs: L1 = ${r.scores.l1.toFixed(3)} (of 255), PSNR = ${
+      r.scores.psnr.toFixed(3)
+    } dB, SSIM = ${r.scores.ssim.toFixed(4)}`,
+    warnings,
+  );
+}
+
+const ARGS: Record<string, string> = {
+  fid: "DIR_A DIR_B",
+  kid: "DIR_A DIR_B",
+  fd: "FEATS_A.npy FEATS_B.npy",
+  paired: "DIR_PRED DIR_TRUE",
+};
+
+const COMMANDS: Record<string, (values: Values, args: string[]) => Promise<void>> = {
+  fid: fidCommand,
+  kid: kidCommand,
+  fd: fdCommand,
+  paired: pairedCommand,
+};
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parse(args);
+  const { positionals } = parsed;
+  const given = new Set(parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : [])));
+  const values: Values = { ...parsed.values, given };
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
+    throw new UserError(
+      `a command is required: one of ${Object.keys(COMMANDS).join(", ")} (--help for usage)`,
+      2,
+    );
+  }
+  const run = COMMANDS[command];
+  if (!Object.hasOwn(COMMANDS, command)) {
+    throw new UserError(
+      `unknown command "${command}"; expected one of ${Object.keys(COMMANDS).join(", ")}`,
+      2,
+    );
+  }
+  if (rest.length !== 2) {
+    throw new UserError(
+      `"metrics ${command}" takes 2 arguments (${ARGS[command]}), got ${rest.length}${
+        rest.length ? ` (${rest.map((r) => `"${r}"`).join(" ")})` : ""
+      }`,
+      2,
+    );
+  }
+  await run(values, rest);
+  return 0;
+}
+
+if (import.meta.main) await runMain(() => main(Deno.args));

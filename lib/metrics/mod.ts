@@ -1,0 +1,121 @@
+/**
+ * Evaluation metrics: FID and KID with named feature extractors, paired scores (L1, PSNR,
+ * SSIM) and the paper's segmentation scores. Each module cites the reference implementation
+ * whose conventions it follows; `README.md` here has the measurements and how to get the
+ * Inception weights.
+ *
+ * | module             | what                                                               |
+ * |--------------------|--------------------------------------------------------------------|
+ * | `fid.ts`           | Frechet distance: float64 statistics, stable trace of the sqrt      |
+ * | `kid.ts`           | kernel distance: unbiased MMD^2, cubic kernel, seeded subsets       |
+ * | `linalg.ts`        | pivoted Cholesky, symmetric eigensolver, `Tr((S1 S2)^(1/2))`        |
+ * | `extractors/`      | the `extractor` registry: `random-conv-s0` (default), `inception-v3` |
+ * | `images.ts`        | image folders and batched feature extraction                        |
+ * | `stats_cache.ts`   | real-image features cached by content + extractor + preprocessing  |
+ * | `npy.ts`           | NumPy `.npy` feature matrices in and out                            |
+ * | `paired.ts`        | L1, PSNR, SSIM for paired test splits                               |
+ * | `segmentation.ts`  | per-pixel / per-class accuracy and class IoU (photo -> labels)      |
+ * | `folders.ts`       | the above over image folders, as the `metrics` command uses them    |
+ *
+ * Every number from an extractor is labelled with it ({@link metricLabel}), so tables never mix
+ * `FID[random-conv-s0]` with `FID[inception-v3]`.
+ *
+ * ```ts
+ * import { createExtractor, extractFeatures, fidOfFeatures, kernelDistance, metricLabel }
+ *   from "./mod.ts";
+ * const net = await createExtractor("random-conv-s0");
+ * const a = await extractFeatures(net, realImages.length, (i) => realImages[i]);
+ * const b = await extractFeatures(net, fakeImages.length, (i) => fakeImages[i]);
+ * console.log(metricLabel("FID", net.name), fidOfFeatures(a, b).fid);
+ * console.log(metricLabel("KID", net.name), kernelDistance(a, b, { seed: 0 }).mean);
+ * net.dispose();
+ * ```
+ * @module
+ */
+// Types from elsewhere that appear in this module's signatures.
+export type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+export type { IOHandler } from "@tensorflow/tfjs-core/dist/io/types.d.ts";
+export type { ZodType } from "zod";
+export type { Pixels } from "../data/pixels.ts";
+export { Rng, type RngState } from "../nn/rng.ts";
+export { UserError } from "../cli/_errors.ts";
+export {
+  checkFeatures,
+  checkSameDims,
+  type FeatureMatrix,
+  featureMatrix,
+  MetricError,
+} from "./features.ts";
+export {
+  featureStats,
+  fidOfFeatures,
+  frechetDistance,
+  type FrechetOptions,
+  type FrechetResult,
+  type GaussianStats,
+  rankWarning,
+} from "./fid.ts";
+export { kernelDistance, type KidOptions, type KidResult } from "./kid.ts";
+export {
+  type CholeskyOptions,
+  choleskyPivoted,
+  ConvergenceError,
+  type PivotedCholesky,
+  sqrtmPsd,
+  type SymmetricEigen,
+  symmetricEigen,
+  type SymmetricEigenOptions,
+  type TraceSqrt,
+  traceSqrtProduct,
+} from "./linalg.ts";
+export {
+  createExtractor,
+  DEFAULT_EXTRACTOR,
+  type Extractor,
+  extractor,
+  EXTRACTOR_NAMES,
+  type ExtractorEntry,
+  type ExtractorName,
+  INCEPTION_ENV,
+  type InceptionOptions,
+  INPUT_RANGES,
+  isExtractorName,
+  type LoadedModel,
+  loadModelDir,
+  metricLabel,
+  modelDirHandler,
+  RANDOM_CONV_S0,
+  randomConvNet,
+  type RandomConvSpec,
+  resolveExtractorOptions,
+} from "./extractors/mod.ts";
+export {
+  extractFeatures,
+  type ExtractOptions,
+  IMAGE_LOADING,
+  type ImageFolder,
+  readImageFolder,
+} from "./images.ts";
+export {
+  DEFAULT_STATS_CACHE,
+  getCachedFeatures,
+  putCachedFeatures,
+  type StatsCacheOptions,
+  statsKey,
+  type StatsKeyParts,
+} from "./stats_cache.ts";
+export { decodeNpy, encodeNpy, type EncodeNpyOptions, type NpyDtype, readNpy } from "./npy.ts";
+export { l1, type PairedScores, pairedScores, psnr, ssim } from "./paired.ts";
+export {
+  ConfusionMatrix,
+  labelImageScores,
+  type SegmentationScores,
+  segmentationScores,
+} from "./segmentation.ts";
+export {
+  featuresOfFolder,
+  type FolderFeatures,
+  type FolderFeaturesOptions,
+  type FolderPairs,
+  pairedScoresOfFolders,
+} from "./folders.ts";
