@@ -1,0 +1,209 @@
+/**
+ * `deno task ablate`: run a declarative sweep (an ablation YAML, or a single experiment YAML),
+ * resumably, in parallel, shardable across machines.
+ *
+ * ```sh
+ * deno task ablate                                  # ablations/default.yaml (the paper's loss ablation)
+ * deno task ablate ablations/smoke.yaml --jobs 2
+ * deno task ablate ablations/gan_loss.yaml --dry-run
+ * deno task ablate ablations/full_grid.yaml --shard 2/8 --out /shared/results/full_grid
+ * deno task ablate ablations/full_grid.yaml --emit slurm --shards 8 --out /shared/results/full_grid
+ * deno task ablate ablations/smoke.yaml --only 'netG=unet_128*' --restart 'netG=unet_128*'
+ * ```
+ *
+ * Flags:
+ * - `--out DIR`: the sweep directory (default `results/<ablation name>`).
+ * - `--jobs N`: runs at once, each in its own worker process (default 2: with single-threaded
+ *   wasm, two jobs use both cores of a 2-core machine; ablations/smoke.yaml took 42 s with 2
+ *   jobs and 71 s with 1 there; see lib/sweep/sweep.ts).
+ * - `--only ID|GLOB` (repeatable): only the runs whose id or name matches (or hash prefix).
+ * - `--dry-run`: list the runs with ids and states (pending, done, partial at step k, diverged,
+ *   failed, stale) and write nothing.
+ * - `--shard K/N`: run the K-th of N deterministic slices (1-based).
+ * - `--emit slurm [--shards N]`: write `<out>/sweep.sbatch`, a job array of N shards (default:
+ *   one per run), and exit.
+ * - `--backend NAME`: override every run's backend (not part of run ids).
+ * - `--restart ID|GLOB` (repeatable): start those runs over; old checkpoints are moved aside.
+ * - `--isolate`: a fresh worker process per run (default: each of the `--jobs` workers trains
+ *   its runs one after another, saving a process start and JIT warm-up per run).
+ *
+ * Exit codes: 0 every selected run completed; 1-100 the number of selected runs that did not
+ * complete (diverged, failed, interrupted, running elsewhere), capped at 100; 2 invalid
+ * config or flags (every problem listed with file:line:col; nothing written); 101 another
+ * sweep holds the directory; 130/143 stopped by SIGINT/SIGTERM. A count of 2 and a config
+ * error share code 2; stderr says which.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { runMain, UserError } from "./_errors.ts";
+import { intFlag, parseFlags } from "./_flags.ts";
+import { BACKEND_NAMES, isBackendChoice } from "../backend/mod.ts";
+import { ConfigError } from "../sweep/yaml.ts";
+import { planSweep } from "../sweep/plan.ts";
+import { defaultOut, formatListing, listSweep, REPO_ROOT, runSweep } from "../sweep/sweep.ts";
+import { LockBusyError } from "../sweep/lock.ts";
+import { slurmScript } from "../sweep/slurm.ts";
+import { ensureDir, IoError, joinPath, writeFileAtomic } from "../io/atomic.ts";
+
+/** The ablation run when none is given. */
+export const DEFAULT_ABLATION: string = `${REPO_ROOT}/ablations/default.yaml`;
+
+/** Default `--jobs` (measured: see the module doc). */
+export const DEFAULT_JOBS = 2;
+
+/** Exit code when another sweep holds the directory. */
+export const EXIT_LOCKED = 101;
+
+const USAGE = "usage: deno task ablate [ABLATION.yaml] [--out DIR] [--jobs N] [--only ID|GLOB] " +
+  "[--dry-run] [--shard K/N] [--emit slurm [--shards N]] [--isolate] [--backend auto|" +
+  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB]";
+
+const FLAGS = {
+  out: { type: "string" },
+  jobs: { type: "string" },
+  only: { type: "string", multiple: true },
+  "dry-run": { type: "boolean", default: false },
+  shard: { type: "string" },
+  emit: { type: "string" },
+  shards: { type: "string" },
+  backend: { type: "string" },
+  restart: { type: "string", multiple: true },
+  isolate: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Parses `K/N` (1 <= K <= N). */
+export function parseShard(text: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n) {
+    throw new UserError(`--shard "${text}" is not K/N with 1 <= K <= N (e.g. --shard 2/8)`, 2);
+  }
+  return { k, n };
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : joinPath(Deno.cwd(), path);
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true })
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new UserError(
+      `expected one ablation file, got ${positionals.length}: ${positionals.join(" ")}`,
+      2,
+    );
+  }
+  const file = positionals[0] ?? DEFAULT_ABLATION;
+  const jobs = intFlag("jobs", values.jobs, DEFAULT_JOBS);
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (values.backend !== undefined && !isBackendChoice(values.backend)) {
+    throw new UserError(
+      `--backend "${values.backend}" is not one of auto, ${BACKEND_NAMES.join(", ")}`,
+      2,
+    );
+  }
+  if (values.emit !== undefined && values.emit !== "slurm") {
+    throw new UserError(`--emit "${values.emit}" is not supported; expected --emit slurm`, 2);
+  }
+  if (values.shards !== undefined && values.emit === undefined) {
+    throw new UserError("--shards N only goes with --emit slurm", 2);
+  }
+
+  let plan;
+  try {
+    plan = await planSweep(file, { readOnly: values["dry-run"] });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const out = values.out ?? defaultOut(plan);
+  const options = {
+    out,
+    jobs,
+    only: values.only,
+    restart: values.restart,
+    shard,
+    backend: values.backend,
+    isolate: values.isolate,
+  };
+  if (options.only && options.only.length > 0) {
+    const listing = await listSweep(plan, options);
+    if (listing.runs.length === 0) {
+      throw new UserError(
+        `--only ${options.only.join(", ")} matches none of the ${plan.runs.length} runs`,
+        2,
+      );
+    }
+  }
+
+  if (values["dry-run"]) {
+    const text = formatListing(plan, await listSweep(plan, options));
+    await Deno.stdout.write(new TextEncoder().encode(text));
+    return 0;
+  }
+
+  if (values.emit === "slurm") {
+    const shards = intFlag("shards", values.shards, plan.runs.length);
+    const path = joinPath(out, "sweep.sbatch");
+    await ensureDir(out);
+    await writeFileAtomic(
+      path,
+      slurmScript({
+        name: plan.name,
+        root: REPO_ROOT,
+        ablation: absolute(file),
+        out: absolute(out),
+        shards,
+        backend: values.backend,
+      }),
+    );
+    console.log(
+      `wrote ${path}: ${shards} array task(s) over ${plan.runs.length} run(s); submit with sbatch ${path}`,
+    );
+    return 0;
+  }
+
+  let result;
+  try {
+    result = await runSweep(plan, options);
+  } catch (e) {
+    if (e instanceof LockBusyError) {
+      console.error(`error: another sweep is running on "${out}": ${e.message}`);
+      return EXIT_LOCKED;
+    }
+    if (e instanceof IoError) throw new UserError(e.message, 1);
+    throw e;
+  }
+  const counts: Record<string, number> = {};
+  for (const s of Object.values(result.states)) {
+    const k = s.split(" ")[0];
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  console.log(
+    `sweep "${plan.name}" in ${out}: ${
+      Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")
+    }`,
+  );
+  if (result.signal) return result.signal === "SIGTERM" ? 143 : 130;
+  if (result.notCompleted > 0) {
+    console.error(
+      `${result.notCompleted} run(s) did not complete (exit code ${
+        Math.min(100, result.notCompleted)
+      })`,
+    );
+  }
+  return Math.min(100, result.notCompleted);
+}
+
+if (import.meta.main) await runMain(() => main(Deno.args));

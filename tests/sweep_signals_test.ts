@@ -1,0 +1,158 @@
+/**
+ * Divergence, signals and locks (reliability.md tests 6, 8, 14):
+ *
+ * - NaN at step 2 of run 1: the run ends `diverged` at step 2 with its step-1 checkpoint kept,
+ *   the next run still completes, the exit code counts it, and a rerun leaves it alone;
+ * - SIGINT during a run: the step finishes, a checkpoint is written, the run is `interrupted`,
+ *   the lock is released and the sweep exits 130; a second sweep on the directory meanwhile
+ *   exits at once naming the holder; the rerun resumes and ends where an uninterrupted run does;
+ * - a live holder's lock stops a sweep without changing a file; a dead holder's is reclaimed
+ *   with a warning.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { verifyCheckpoint } from "../lib/train/checkpoint.ts";
+import {
+  ablate,
+  ablateCommand,
+  tinyExperiment,
+  treeSnapshot,
+  writeFiles,
+} from "../lib/sweep/_fixtures.ts";
+import { hostName } from "../lib/sweep/lock.ts";
+
+async function status(out: string, prefix: string): Promise<Record<string, unknown>> {
+  const id =
+    (await Array.fromAsync(Deno.readDir(`${out}/runs`))).find((e) => e.name.startsWith(prefix))!
+      .name;
+  return JSON.parse(await Deno.readTextFile(`${out}/runs/${id}/status.json`));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+Deno.test("sweep: a run that diverges is recorded and the sweep goes on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep_nan_" });
+  await writeFiles(dir, {
+    "exp.yaml": tinyExperiment(),
+    "abl.yaml": "name: nan\nexperiment: exp.yaml\ngrid:\n  gan_mode: [lsgan, hinge]\n",
+  });
+  const out = `${dir}/out`;
+  const r = await ablate([`${dir}/abl.yaml`, "--out", out, "--jobs", "1"], {
+    env: { CYCLEBENCH_FAULT: "nan-at-step=2", CYCLEBENCH_FAULT_RUN: "1" },
+  });
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  const bad = await status(out, "gan_mode=lsgan");
+  assertEquals([bad.status, bad.step], ["diverged", 2]);
+  assertMatch(String(bad.error), /diverged at step 2: non-finite G_A/);
+  assertEquals(bad.eval, undefined);
+  const ckpts = `${out}/runs/${bad.id}/checkpoints`;
+  assertEquals((await Array.fromAsync(Deno.readDir(ckpts))).map((e) => e.name), ["step_00000001"]);
+  assertEquals((await verifyCheckpoint(`${ckpts}/step_00000001`)).step, 1);
+  const good = await status(out, "gan_mode=hinge");
+  assertEquals([good.status, good.step], ["completed", 3]);
+
+  const before = await treeSnapshot(out);
+  const again = await ablate([`${dir}/abl.yaml`, "--out", out]);
+  assertEquals(again.code, 1);
+  assertMatch(again.stdout, /2 run\(s\), 0 to run, 2 skipped/);
+  const after = await treeSnapshot(out);
+  delete before["sweep.json"];
+  delete after["sweep.json"];
+  assertEquals(after, before);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: SIGINT interrupts cleanly, a second sweep is refused, the rerun resumes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep_sigint_" });
+  await writeFiles(dir, { "exp.yaml": tinyExperiment({ steps: 8 }) });
+  const exp = `${dir}/exp.yaml`;
+  const out = `${dir}/out`;
+  const child = ablateCommand([exp, "--out", out]).spawn();
+  const output = child.output();
+  // Wait for the first metrics line: the run is training.
+  const deadline = Date.now() + 60_000;
+  let metrics = "";
+  while (Date.now() < deadline) {
+    const runs = await Array.fromAsync(Deno.readDir(`${out}/runs`)).catch(() => []);
+    if (runs.length > 0) {
+      metrics = await Deno.readTextFile(`${out}/runs/${runs[0].name}/metrics.jsonl`).catch(() =>
+        ""
+      );
+      if (metrics.length > 0) break;
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  assert(metrics.length > 0, "the run started training");
+
+  // A second sweep on the same directory exits at once, naming the holder.
+  const lock = JSON.parse(await Deno.readTextFile(`${out}/.lock`));
+  const t0 = performance.now();
+  const second = await ablate([exp, "--out", out]);
+  assertEquals(second.code, 101, second.stderr);
+  assertMatch(second.stderr, new RegExp(`pid ${lock.pid} on .*started ${lock.started}`));
+  assert(performance.now() - t0 < 15_000);
+
+  child.kill("SIGINT");
+  const res = await output;
+  const stdout = new TextDecoder().decode(res.stdout);
+  assertEquals(res.code, 130, stdout + new TextDecoder().decode(res.stderr));
+  const s = await status(out, "base");
+  assertEquals(s.status, "interrupted");
+  const step = s.step as number;
+  assert(step >= 1 && step < 8, `interrupted at step ${step}`);
+  assertEquals(
+    (await verifyCheckpoint(
+      `${out}/runs/${s.id}/checkpoints/step_${String(step).padStart(8, "0")}`,
+    ))
+      .step,
+    step,
+  );
+  assert(!(await exists(`${out}/.lock`)), "the sweep lock is released");
+  assert(!(await exists(`${out}/runs/${s.id}/.lock`)), "the run lock is released");
+
+  const again = await ablate([exp, "--out", out]);
+  assertEquals(again.code, 0, again.stdout + again.stderr);
+  assertMatch(again.stdout, new RegExp(`resumed at step ${step}`));
+  const done = await status(out, "base");
+  assertEquals([done.status, done.step], ["completed", 8]);
+
+  const fresh = await ablate([exp, "--out", `${dir}/fresh`]);
+  assertEquals(fresh.code, 0);
+  const ref = await status(`${dir}/fresh`, "base");
+  assertEquals(done.weights_sha256, ref.weights_sha256);
+  assertEquals(
+    await Deno.readTextFile(`${out}/runs/${done.id}/metrics.jsonl`),
+    await Deno.readTextFile(`${dir}/fresh/runs/${ref.id}/metrics.jsonl`),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sweep: a live holder's lock refuses a sweep untouched; a dead one's is reclaimed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep_lock_" });
+  await writeFiles(dir, { "exp.yaml": tinyExperiment({ steps: 1 }) });
+  const out = `${dir}/out`;
+  await Deno.mkdir(out);
+  const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  const started = new Date().toISOString();
+  const write = (pid: number) =>
+    Deno.writeTextFile(
+      `${out}/.lock`,
+      JSON.stringify({ pid, host: hostName(), started, what: "sweep" }),
+    );
+  await write(sleeper.pid);
+  const before = await treeSnapshot(dir);
+  const r = await ablate([`${dir}/exp.yaml`, "--out", out]);
+  assertEquals(r.code, 101);
+  assertMatch(r.stderr, new RegExp(`held by sweep pid ${sleeper.pid} on .*started ${started}`));
+  assertEquals(await treeSnapshot(dir), before);
+  sleeper.kill("SIGKILL");
+  await sleeper.status;
+
+  // The holder is gone now: its lock is reclaimed with a warning.
+  const ok = await ablate([`${dir}/exp.yaml`, "--out", out]);
+  assertEquals(ok.code, 0, ok.stdout + ok.stderr);
+  assertMatch(ok.stdout, new RegExp(`warning: Reclaiming the lock .* pid ${sleeper.pid}`));
+  assert(!(await exists(`${out}/.lock`)));
+  await Deno.remove(dir, { recursive: true });
+});
