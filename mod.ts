@@ -122,3 +122,29 @@ export {
   type StepOptions,
   trainStep,
 } from "./lib/train/cyclegan.ts";
+/** Datasets: the `dataset` registry (folder, scenes, emoji), preprocessing, test splits. */
+export * as data from "./lib/data/mod.ts";
+/** Metrics: FID, KID, paired scores, segmentation scores, feature extractors. */
+export * as metrics from "./lib/metrics/mod.ts";
+/** The sweep runner behind `deno task ablate`: config, planning, run directories, locks. */
+export * as sweep from "./lib/sweep/mod.ts";
+/** The training loop with checkpoints and exact resume. */
+export {
+  resolveTrainConfig,
+  train,
+  type TrainConfig,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStatus,
+} from "./lib/train/loop.ts";
+export {
+  type Batch,
+  batchAt,
+  type BatchPosition,
+  type DataDescription,
+  type Domain,
+  epochLength,
+  tensorSource,
+  type TensorSourceOptions,
+  type UnalignedSource,
+} from "./lib/train/data.ts";
