@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--sizes 64,128]
+ * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] [--sizes 64,128]
  * [--configs N,N] [--repeats N] [--threads N] [--out DIR]`
  * (`--threads 2`: the opt-in multi-threaded wasm build)
  *
@@ -16,6 +16,8 @@ import { intFlag, parseFlags } from "../cli/_flags.ts";
 import { benchOps, type OpRow } from "./ops.ts";
 import { benchIteration, ITERATION_CONFIGS, type IterationRow } from "./iteration.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
+import { openDataset } from "../data/mod.ts";
+import { benchLoading } from "../data/bench.ts";
 
 function table(rows: Record<string, string | number>[]): string {
   if (rows.length === 0) return "";
@@ -40,6 +42,7 @@ async function main(): Promise<number> {
         backend: { type: "string", default: "wasm" },
         ops: { type: "boolean", default: false },
         iterations: { type: "boolean", default: false },
+        data: { type: "boolean", default: false },
         sizes: { type: "string", default: "64,128" },
         configs: { type: "string" },
         repeats: { type: "string" },
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
     })
   );
-  const both = !values.ops && !values.iterations;
+  const both = !values.ops && !values.iterations && !values.data;
   const backends = values.backend.split(",");
   for (const b of backends) {
     if (!isBackendChoice(b)) {
@@ -113,7 +116,28 @@ async function main(): Promise<number> {
         );
       }
     }
-    results.push({ backend: active, ops, iterations });
+    const loading = [];
+    if (values.data || both) {
+      // Data loading against the 64 px iteration: the issue's goal is < 5 % of it.
+      const it64 = iterations.find((r) => r.config === "resnet_6blocks 64px");
+      const ref = it64 ? { ms: it64.ms, what: "this run's 64px iteration" } : {
+        ms: ITERATION_CONFIGS[1].pytorchSeconds * 1000,
+        what: "PyTorch's 64px iteration (perf-anchor.md)",
+      };
+      const ds = await openDataset("scenes", { size: 64, train_count: 64, test_count: 8 });
+      const ms = benchLoading(ds.train, { pairs: 64 });
+      loading.push({
+        dataset: "scenes 64px",
+        msPerPair: ms,
+        percentOfIteration: 100 * ms / ref.ms,
+        of: ref.what,
+      });
+      console.log(
+        `\ndata loading: scenes 64px ${ms.toFixed(2)} ms per (A, B) pair = ` +
+          `${(100 * ms / ref.ms).toFixed(2)} % of ${ref.what}`,
+      );
+    }
+    results.push({ backend: active, ops, iterations, loading });
   }
   const report = {
     date: new Date().toISOString(),
