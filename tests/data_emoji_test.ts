@@ -16,6 +16,7 @@ import {
 } from "../lib/data/mod.ts";
 import { emojiItems, splitEmoji } from "../lib/data/emoji.ts";
 import { encodePng } from "../lib/data/io.ts";
+import { trainTwoSteps } from "./_train_fixture.ts";
 
 /** Bases "1F3xx" (40 emoji), every fifth with two skin tones; google lacks the last one. */
 function catalogue(): Record<string, unknown>[] {
@@ -160,4 +161,16 @@ Deno.test({
     x.dispose();
     clearMemoryCache();
   },
+});
+
+Deno.test("the emoji dataset trains through train() like the others", async () => {
+  const packages = await fakePackages();
+  try {
+    const ds = await openDataset("emoji", { packages_dir: packages, size: 32, cache_dir: null }, {
+      warn: () => {},
+    });
+    assertEquals(await trainTwoSteps(ds), "completed at 2");
+  } finally {
+    await Deno.remove(packages, { recursive: true });
+  }
 });
