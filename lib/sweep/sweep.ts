@@ -91,6 +91,11 @@ export interface SweepOptions {
   write?: (text: string) => void;
   /** Seconds between plain progress lines (default 15). */
   interval?: number;
+  /**
+   * Write the report (lib/report: tables, grids, event files, index.html) when a whole sweep
+   * ends without a signal (default true; shards never do: run `deno task report` after them).
+   */
+  report?: boolean;
 }
 
 /** One run of a listing. */
@@ -361,6 +366,20 @@ export async function runSweep(plan: SweepPlan, o: SweepOptions = {}): Promise<S
     const notCompleted = final.runs.filter((r) =>
       r.state.kind !== "done" && r.state.kind !== "reeval"
     ).length;
+    if ((o.report ?? true) && !stopSignal && !o.shard) {
+      // The report hook (lib/report), loaded only here: the scheduler needs no tfjs otherwise.
+      try {
+        const { writeReport } = await import("../report/report.ts");
+        // Per-run files only for the runs trained now: the others' directories stay untouched.
+        const report = await writeReport(out, {
+          onWarning: warn,
+          runFiles: todo.map((r) => r.dir.split("/").at(-1)!),
+        });
+        write(`report: ${report.index}\n`);
+      } catch (e) {
+        warn(`cannot write the report of ${out}: ${(e as Error).message}`);
+      }
+    }
     return { notCompleted, signal: stopSignal, states };
   } finally {
     board?.close();

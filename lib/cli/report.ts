@@ -1,0 +1,58 @@
+/**
+ * `deno task report DIR [--open] [--no-grids]`: regenerates every report output of a sweep
+ * directory (lib/report): `summary.csv`, `summary.json`, `summary.md`, `comparison.png`,
+ * `index.html`, and per run `images/grid_final.png` and a TensorBoard event file. Running it
+ * twice gives the same bytes.
+ *
+ * ```sh
+ * deno task report results/smoke
+ * deno task report results/smoke --open   # prints the path of index.html
+ * ```
+ *
+ * - `--open`: print the absolute path of `index.html` (to open in a browser) as the last line.
+ * - `--no-grids`: skip the image grids (they load every run's checkpoint and test images).
+ *
+ * A DIR that is not a sweep directory (no `runs/` folder) prints one line and exits with 2.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { runMain, UserError } from "./_errors.ts";
+import { parseFlags } from "./_flags.ts";
+import { exists, joinPath } from "../io/atomic.ts";
+import { writeReport } from "../report/report.ts";
+
+const USAGE = "usage: deno task report DIR [--open] [--no-grids]";
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        open: { type: "boolean", default: false },
+        "no-grids": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    })
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UserError(`expected one sweep directory, got ${positionals.length}; ${USAGE}`, 2);
+  }
+  const dir = positionals[0];
+  if (!(await exists(joinPath(dir, "runs")))) {
+    throw new UserError(
+      `"${dir}" is not a sweep directory: expected a folder with a runs/ subfolder`,
+      2,
+    );
+  }
+  const r = await writeReport(dir, { grids: !values["no-grids"] });
+  console.log(`report of ${r.runs} run(s): ${r.files.length} file(s) written in ${dir}`);
+  if (values.open) console.log(await Deno.realPath(r.index));
+  return 0;
+}
+
+if (import.meta.main) await runMain(() => main(Deno.args));

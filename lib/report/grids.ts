@@ -1,0 +1,249 @@
+/**
+ * Image grids: per run, the official visuals over a fixed set of test images (the first
+ * {@link GRID_IMAGES} test pairs) with their names as column headers, `real_A, fake_B, rec_A,
+ * idt_B` above `real_B, fake_A, rec_B, idt_A` (identity columns only when the identity loss is
+ * on; `idt_A = G_A(real_B)` and `idt_B = G_B(real_A)` as in the official model); per sweep, a
+ * comparison grid with the test images in rows and one column per variant, between the input
+ * and (paired test splits) the ground truth.
+ *
+ * The generators run in training mode with dropout from seed 0, as the final evaluation
+ * (lib/sweep/evaluate.ts), on the active backend; pixels are `trunc((y + 1) / 2 * 255)`. The
+ * PNGs come from lib/io/png.ts, so the same pixels give the same bytes.
+ *
+ * ```ts
+ * import { runVisuals, runGrid } from "./grids.ts";
+ * const v = await runVisuals(run);          // undefined: no checkpoint or no test split
+ * if (v) await Deno.writeFile("grid.png", await runGrid(v));
+ * ```
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { Rng } from "../nn/rng.ts";
+import type { Pixels } from "../data/pixels.ts";
+import { openRunDataset } from "../sweep/plan.ts";
+import type { ExperimentConfig } from "../sweep/schema.ts";
+import { runPaths } from "../sweep/run_dir.ts";
+import { latestCheckpoint } from "../train/checkpoint.ts";
+import { loadGenerator } from "../cli/translate.ts";
+import { encodePng } from "../io/png.ts";
+import { Canvas, GLYPH_ADVANCE, GLYPH_H, type Rgb, textWidth } from "./font.ts";
+import type { RunRecord } from "./runs.ts";
+
+/** How many test images the grids show. */
+export const GRID_IMAGES = 4;
+
+/** One visual: a name (column header) and one image per row. */
+export interface Visual {
+  /** `real_A`, `fake_B`, ... */
+  name: string;
+  /** One image per grid row. */
+  images: Pixels[];
+}
+
+/** A run's visuals: the A block and the B block, and whether the test split is paired. */
+export interface RunVisuals {
+  /** `real_A, fake_B, rec_A[, idt_B]`. */
+  A: Visual[];
+  /** `real_B, fake_A, rec_B[, idt_A]`. */
+  B: Visual[];
+  /** Whether row i of A and row i of B show the same scene. */
+  paired: boolean;
+}
+
+async function toPixels(y: tf.Tensor3D): Promise<Pixels> {
+  const [height, width, channels] = y.shape;
+  const v = await y.data();
+  const data = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    data[i] = Math.trunc(Math.min(Math.max((v[i] + 1) / 2, 0), 1) * 255);
+  }
+  return { width, height, channels, data };
+}
+
+/**
+ * Translates the run's fixed test images with its newest complete checkpoint. Undefined when
+ * the run has no checkpoint or its data has no test split. Leaves no tensors behind.
+ */
+export async function runVisuals(run: RunRecord): Promise<RunVisuals | undefined> {
+  const ckpt = await latestCheckpoint(runPaths(run.dir).checkpoints, { onWarning: () => {} });
+  if (!ckpt) return undefined;
+  const ds = await openRunDataset(run.config as unknown as ExperimentConfig, true);
+  if (!ds.hasTest) return undefined;
+  const test = await ds.test();
+  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
+    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
+    (_, i) => [i, i] as const,
+  );
+  const gA = await loadGenerator(ckpt, "AtoB");
+  const gB = await loadGenerator(ckpt, "BtoA").catch((e) => {
+    gA.net.dispose();
+    throw e;
+  });
+  try {
+    const names = {
+      A: ["real_A", "fake_B", "rec_A", ...(run.identity ? ["idt_B"] : [])],
+      B: ["real_B", "fake_A", "rec_B", ...(run.identity ? ["idt_A"] : [])],
+    };
+    const out: RunVisuals = {
+      A: names.A.map((name) => ({ name, images: [] })),
+      B: names.B.map((name) => ({ name, images: [] })),
+      paired: test.paired,
+    };
+    const rng = new Rng(0);
+    const opts = { training: true, rng };
+    for (const [iA, iB] of pairs) {
+      for (const side of ["A", "B"] as const) {
+        const [fwd, back, other] = side === "A" ? [gA, gB, gB] : [gB, gA, gA];
+        const set = side === "A" ? test.A : test.B;
+        const ys = tf.tidy(() => {
+          const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
+          const fake = fwd.net.apply(x, opts);
+          const rec = back.net.apply(fake, opts);
+          const list = [x, fake, rec];
+          if (run.identity) list.push(other.net.apply(x, opts));
+          return list.map((t) => t.squeeze([0]) as tf.Tensor3D);
+        });
+        try {
+          for (let k = 0; k < ys.length; k++) out[side][k].images.push(await toPixels(ys[k]));
+        } finally {
+          for (const y of ys) y.dispose();
+        }
+      }
+    }
+    return out;
+  } finally {
+    gA.net.dispose();
+    gB.net.dispose();
+  }
+}
+
+const PAD = 2;
+const GAP = 6;
+/** Images smaller than this many pixels on their longer side are enlarged (nearest neighbour). */
+export const MIN_CELL = 64;
+const BG: Rgb = [255, 255, 255];
+const INK: Rgb = [0, 0, 0];
+const LINE_H = GLYPH_H + 2;
+
+/** Splits a header into lines that fit `width` pixels, breaking after commas. */
+export function wrapLabel(label: string, width: number): string[] {
+  const parts = label.split(/(?<=,)/);
+  const lines: string[] = [];
+  for (const p of parts) {
+    const last = lines.at(-1);
+    if (last !== undefined && textWidth(last + p) <= width) lines[lines.length - 1] = last + p;
+    else lines.push(p);
+  }
+  // A part longer than the column is cut into pieces of whole characters.
+  const perLine = Math.max(1, Math.floor((width + 1) / GLYPH_ADVANCE));
+  return lines.flatMap((l) =>
+    l.length <= perLine
+      ? [l]
+      : Array.from({ length: Math.ceil(l.length / perLine) }, (_, i) =>
+        l.slice(i * perLine, (i + 1) * perLine))
+  );
+}
+
+/** One block of a grid: headers over columns of images. */
+export interface GridBlock {
+  /** Columns, left to right. */
+  columns: Visual[];
+}
+
+/** The integer enlargement of the images: small images (32 px) are shown at least {@link MIN_CELL}. */
+export function imageZoom(blocks: GridBlock[]): number {
+  const all = blocks.flatMap((b) => b.columns.flatMap((c) => c.images));
+  const side = Math.max(1, ...all.map((p) => Math.max(p.width, p.height)));
+  return Math.max(1, Math.floor(MIN_CELL / side));
+}
+
+/** Cell size, column width and header lines of a list of blocks (for tests and layout). */
+export function gridLayout(blocks: GridBlock[], o: { minColumn?: number } = {}): {
+  cellW: number;
+  cellH: number;
+  headerLines: string[][][];
+  width: number;
+  height: number;
+} {
+  const all = blocks.flatMap((b) => b.columns.flatMap((c) => c.images));
+  const zoom = imageZoom(blocks);
+  const imgW = zoom * Math.max(1, ...all.map((p) => p.width));
+  const cellH = zoom * Math.max(1, ...all.map((p) => p.height));
+  // Wide enough for the image and for the short names (`real_A`) on one line.
+  const cellW = Math.max(imgW, o.minColumn ?? textWidth("real_A"));
+  const headerLines = blocks.map((b) => b.columns.map((c) => wrapLabel(c.name, cellW)));
+  const cols = Math.max(...blocks.map((b) => b.columns.length));
+  const width = PAD + cols * (cellW + GAP) - GAP + PAD;
+  let height = PAD;
+  blocks.forEach((b, i) => {
+    const lines = Math.max(1, ...headerLines[i].map((l) => l.length));
+    const rows = Math.max(0, ...b.columns.map((c) => c.images.length));
+    height += lines * LINE_H + rows * (cellH + PAD) + PAD;
+  });
+  return { cellW, cellH, headerLines, width, height };
+}
+
+/** Draws blocks of labelled columns into one RGB PNG. */
+export async function drawGrid(blocks: GridBlock[], o: { minColumn?: number } = {}): Promise<
+  Uint8Array
+> {
+  const { cellW, cellH, headerLines, width, height } = gridLayout(blocks, o);
+  const c = new Canvas(width, height, BG);
+  const zoom = imageZoom(blocks);
+  let y = PAD;
+  blocks.forEach((b, bi) => {
+    const lines = Math.max(1, ...headerLines[bi].map((l) => l.length));
+    headerLines[bi].forEach((colLines, ci) => {
+      colLines.forEach((line, li) => {
+        c.text(line, PAD + ci * (cellW + GAP), y + li * LINE_H + 1, { color: INK });
+      });
+    });
+    y += lines * LINE_H;
+    const rows = Math.max(0, ...b.columns.map((col) => col.images.length));
+    for (let r = 0; r < rows; r++) {
+      b.columns.forEach((col, ci) => {
+        const img = col.images[r];
+        if (img) c.image(img, PAD + ci * (cellW + GAP), y, zoom);
+      });
+      y += cellH + PAD;
+    }
+    y += PAD;
+  });
+  return await encodePng(c.data, { width, height, channels: 3 });
+}
+
+/** The run grid: the A block above the B block. */
+export async function runGrid(v: RunVisuals): Promise<Uint8Array> {
+  return await drawGrid([{ columns: v.A }, { columns: v.B }]);
+}
+
+/**
+ * The sweep's comparison grid: for each direction a block with `input`, one column per variant
+ * (its first visual set: `fake_B` resp. `fake_A`) and, when paired, `ground_truth`.
+ * `variants` is `[name, visuals]` in column order.
+ */
+export async function comparisonGrid(
+  variants: Array<[string, RunVisuals]>,
+): Promise<Uint8Array | undefined> {
+  if (variants.length === 0) return undefined;
+  const first = variants[0][1];
+  const blocks: GridBlock[] = (["A", "B"] as const).map((side) => {
+    const other = side === "A" ? "B" : "A";
+    return {
+      columns: [
+        { name: `input real_${side}`, images: first[side][0].images },
+        ...variants.map(([name, v]) => ({ name, images: v[side][1].images })),
+        ...(first.paired
+          ? [{ name: `ground truth,real_${other}`, images: first[other][0].images }]
+          : []),
+      ],
+    };
+  });
+  // Columns as wide as the longest comma-separated part of a name (within limits).
+  const parts = variants.flatMap(([name]) => name.split(/(?<=,)/));
+  const minColumn = Math.min(
+    textWidth("x".repeat(24)),
+    Math.max(textWidth("ground truth"), ...parts.map((p) => textWidth(p))),
+  );
+  return await drawGrid(blocks, { minColumn });
+}

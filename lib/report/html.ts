@@ -1,0 +1,132 @@
+/**
+ * `index.html`: one self-contained page that opens from disk with no server and no network:
+ * the summary tables, the comparison grid, every run with its grid, loss curves (G, D, cycle,
+ * identity per direction) and metric curves as inline SVG. Images are linked by relative
+ * paths; there is no script and no external resource.
+ *
+ * ```ts
+ * import { reportHtml } from "./html.ts";
+ * const html = reportHtml(runs, { name: "smoke", comparison: "comparison.png", grids: {} });
+ * ```
+ * @module
+ */
+import type { RunRecord } from "./runs.ts";
+import { type Section, summarySections } from "./tables.ts";
+import { escapeXml, lineChart, type Series } from "./svg.ts";
+
+/** Options of {@link reportHtml}. */
+export interface HtmlOptions {
+  /** The sweep's name. */
+  name: string;
+  /** Relative path of the comparison grid, if there is one. */
+  comparison?: string;
+  /** Run id -> relative path of its grid. */
+  grids: Record<string, string>;
+  /** Run id -> relative path of its event file. */
+  events?: Record<string, string>;
+}
+
+/** A relative URL for a path of plain segments (run ids hold `,` and `=`). */
+export function relUrl(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+function inline(s: string): string {
+  return escapeXml(s).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+    .replace(/`([^`]+)`/g, "<code>$1</code>");
+}
+
+function sectionHtml(s: Section): string {
+  const parts = [`<h${s.level}>${inline(s.heading)}</h${s.level}>`];
+  for (const p of s.paragraphs) parts.push(`<p>${inline(p)}</p>`);
+  if (s.table) {
+    parts.push(
+      "<table>",
+      `<tr>${s.table.header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`,
+      ...s.table.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join("")}</tr>`),
+      "</table>",
+    );
+  }
+  return parts.join("\n");
+}
+
+/** The loss curves of a run: one chart per direction (G, D, cycle, identity). */
+export function lossCharts(run: RunRecord): string[] {
+  return (["A", "B"] as const).map((side) => {
+    const names = [`G_${side}`, `D_${side}`, `cycle_${side}`, `idt_${side}`];
+    const series: Series[] = names.map((n) => ({
+      name: n,
+      points: run.losses.map((p) => [p.step, p.losses[n] ?? null] as [number, number | null]),
+    }));
+    return lineChart({ title: `losses ${side} (${run.name})`, series });
+  });
+}
+
+/** Metric-over-training curves: one chart per metric, one line per run that has it. */
+export function metricCharts(runs: RunRecord[]): string[] {
+  const names = [...new Set(runs.flatMap((r) => r.evals.flatMap((e) => Object.keys(e.metrics))))]
+    .sort();
+  return names.map((m) =>
+    lineChart({
+      title: m,
+      series: runs.filter((r) => r.evals.some((e) => m in e.metrics)).map((r) => ({
+        name: r.name.length > 16 ? `${r.name.slice(0, 15)}~` : r.name,
+        points: r.evals.map((e) => [e.step, e.metrics[m] ?? null] as [number, number | null]),
+      })),
+    })
+  );
+}
+
+const STYLE = `body{font-family:sans-serif;margin:1.5em;max-width:1400px}
+table{border-collapse:collapse;margin:.5em 0 1em}
+td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:left}
+th{background:#f3f3f3}
+img{image-rendering:pixelated;border:1px solid #ddd}
+.run{border-top:1px solid #aaa;margin-top:1em;padding-top:.5em}
+.charts svg{margin:2px}
+.status-completed{color:#060}.status-diverged,.status-failed{color:#a00}
+.status-interrupted,.status-running,.status-pending,.status-missing{color:#a60}`;
+
+/** The page (see the module doc). */
+export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
+  const parts: string[] = [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>cyclebench report: ${escapeXml(o.name)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    ...summarySections(runs, { name: o.name }).map(sectionHtml),
+    "<h2>Comparison grid</h2>",
+    o.comparison
+      ? `<p>Test images in rows; input, one column per variant (its lowest-seed completed run), ` +
+        `and the ground truth when the test split is paired.</p>\n` +
+        `<img src="${relUrl(o.comparison)}" alt="comparison grid">`
+      : "<p>No completed run with a checkpoint and a test split: no comparison grid.</p>",
+    "<h2>Metrics over training</h2>",
+    `<div class="charts">${metricCharts(runs).join("\n") || "<p>No evaluations.</p>"}</div>`,
+    "<h2>Runs</h2>",
+  ];
+  for (const r of runs) {
+    parts.push(
+      `<div class="run" id="${escapeXml(r.id)}">`,
+      `<h3>${escapeXml(r.id)}</h3>`,
+      `<p>status <span class="status-${escapeXml(r.status)}">${escapeXml(r.status)}</span>, ` +
+        `step ${r.step}/${r.totalSteps}` +
+        (r.error ? `: ${escapeXml(r.error)}` : "") +
+        (o.events?.[r.id]
+          ? ` &middot; <a href="${relUrl(o.events[r.id])}">TensorBoard event file</a>`
+          : "") +
+        "</p>",
+      o.grids[r.id]
+        ? `<img src="${relUrl(o.grids[r.id])}" alt="grid of ${escapeXml(r.id)}">`
+        : "<p>No image grid (no checkpoint or no test split).</p>",
+      `<div class="charts">${lossCharts(r).join("\n")}</div>`,
+      "</div>",
+    );
+  }
+  parts.push("</body>", "</html>", "");
+  return parts.join("\n");
+}

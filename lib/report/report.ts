@@ -1,0 +1,176 @@
+/**
+ * {@link writeReport}: every output of the report for one sweep directory, derived only from
+ * its run directories, so running it again gives the same bytes:
+ *
+ * ```
+ * <sweep>/summary.csv, summary.json, summary.md   tables (lib/report/tables.ts)
+ * <sweep>/comparison.png                          variants side by side (lib/report/grids.ts)
+ * <sweep>/index.html                              the page (lib/report/html.ts)
+ * <sweep>/runs/<id>/images/grid_final.png         the run's visuals
+ * <sweep>/runs/<id>/events.out.tfevents.0.cyclebench   TensorBoard scalars (lib/report/tfevents.ts)
+ * ```
+ *
+ * ```ts
+ * import { writeReport } from "./report.ts";
+ * const { index } = await writeReport("results/smoke");
+ * ```
+ * @module
+ */
+import { ensureDir, exists, joinPath, readJson, writeFileAtomic } from "../io/atomic.ts";
+import { runPaths } from "../sweep/run_dir.ts";
+import { readRuns, type RunRecord } from "./runs.ts";
+import { summaryCsv, summaryJson, summaryMarkdown } from "./tables.ts";
+import { encodeEvents, type ScalarEvent } from "./tfevents.ts";
+import { comparisonGrid, runGrid, type RunVisuals, runVisuals } from "./grids.ts";
+import { reportHtml } from "./html.ts";
+import { type BackendChoice, selectBackend } from "../backend/mod.ts";
+
+/** The event file's name: fixed (no host or time in it), so regenerating overwrites it. */
+export const EVENT_FILE = "events.out.tfevents.0.cyclebench";
+
+/** The run grid's name under `images/`. */
+export const GRID_FILE = "grid_final.png";
+
+/** Options of {@link writeReport}. */
+export interface ReportOptions {
+  /** Draw the image grids (needs the checkpoints and the data; default true). */
+  grids?: boolean;
+  /**
+   * The tfjs backend the grids are drawn on (default `cpu`: one fixed backend, so the grids'
+   * pixels, and bytes, do not depend on what else is installed). Selected only with `grids`.
+   */
+  backend?: string;
+  /**
+   * Write the per-run files (event file, `images/` grid) only for these run ids (default: every
+   * run). The sweep passes the runs it trained, so that a rerun leaves the other runs'
+   * directories untouched; the page links whatever per-run files exist.
+   */
+  runFiles?: string[];
+  /** Receives one line per problem that does not stop the report (a run without a grid). */
+  onWarning?: (message: string) => void;
+}
+
+/** What {@link writeReport} wrote. */
+export interface ReportResult {
+  /** Path of `index.html`. */
+  index: string;
+  /** Every file written, sorted. */
+  files: string[];
+  /** The runs found. */
+  runs: number;
+}
+
+/**
+ * The run's scalars as events: `loss/<name>` and `lr` at every logged step, `eval/<metric>`
+ * at each evaluation. Wall times are derived from `status.json` (start time plus the run's
+ * elapsed time in proportion to the step), never from the clock, so they are reproducible.
+ */
+export function runEvents(run: RunRecord): ScalarEvent[] {
+  const start = run.startedAt ? Date.parse(run.startedAt) / 1000 : 0;
+  const total = run.wallTimeS ?? 0;
+  const wall = (step: number) => start + (run.totalSteps > 0 ? total * step / run.totalSteps : 0);
+  const events: ScalarEvent[] = [];
+  for (const p of run.losses) {
+    const scalars: Record<string, number> = {};
+    for (const k of Object.keys(p.losses).sort()) scalars[`loss/${k}`] = p.losses[k];
+    if (Number.isFinite(p.lr)) scalars.lr = p.lr;
+    events.push({ wallTime: wall(p.step), step: p.step, scalars });
+  }
+  for (const e of run.evals) {
+    const scalars: Record<string, number> = {};
+    for (const k of Object.keys(e.metrics).sort()) {
+      const v = e.metrics[k];
+      if (v !== null) scalars[`eval/${k.replace(" ", "/")}`] = v;
+    }
+    events.push({ wallTime: wall(e.step), step: e.step, scalars });
+  }
+  return events;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+async function sweepName(out: string): Promise<string> {
+  const file = joinPath(out, "sweep.json");
+  if (await exists(file)) {
+    try {
+      const j = await readJson(file) as { name?: unknown };
+      if (typeof j.name === "string") return j.name;
+    } catch { /* fall back to the directory name */ }
+  }
+  return out.replace(/\/+$/, "").split("/").at(-1) || out;
+}
+
+/** Writes every output of the report for the sweep directory `out` (see the module doc). */
+export async function writeReport(out: string, o: ReportOptions = {}): Promise<ReportResult> {
+  const warn = o.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
+  const runs = await readRuns(out);
+  const name = await sweepName(out);
+  const files: string[] = [];
+  // Files are rewritten only when their bytes change, so that unchanged ones keep their mtime.
+  const put = async (path: string, data: string | Uint8Array) => {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (!(await exists(path)) || !sameBytes(await Deno.readFile(path), bytes)) {
+      await writeFileAtomic(path, bytes);
+    }
+    files.push(path);
+  };
+  const ownFiles = (r: RunRecord) => o.runFiles === undefined || o.runFiles.includes(r.id);
+  await put(joinPath(out, "summary.csv"), summaryCsv(runs));
+  await put(joinPath(out, "summary.json"), summaryJson(runs));
+  await put(joinPath(out, "summary.md"), summaryMarkdown(runs, { name }));
+
+  const events: Record<string, string> = {};
+  for (const r of runs) {
+    const ev = runEvents(r);
+    if (ev.length > 0 && ownFiles(r)) await put(joinPath(r.dir, EVENT_FILE), encodeEvents(ev));
+    if (await exists(joinPath(r.dir, EVENT_FILE))) events[r.id] = `runs/${r.id}/${EVENT_FILE}`;
+  }
+
+  const grids: Record<string, string> = {};
+  let comparison: string | undefined;
+  if (o.grids ?? true) {
+    await selectBackend((o.backend ?? "cpu") as BackendChoice);
+    // Columns of the comparison grid: the lowest-seed completed run of each variant.
+    const chosen = new Map<string, RunRecord>();
+    for (const r of runs) {
+      const c = chosen.get(r.variant);
+      if (r.status === "completed" && (!c || r.seed < c.seed)) chosen.set(r.variant, r);
+    }
+    const visuals = new Map<string, RunVisuals>();
+    for (const r of runs) {
+      if (r.status !== "completed") continue;
+      let v: RunVisuals | undefined;
+      try {
+        v = await runVisuals(r);
+      } catch (e) {
+        warn(`no image grid for ${r.id}: ${(e as Error).message}`);
+      }
+      if (!v) continue;
+      visuals.set(r.id, v);
+      if (ownFiles(r)) {
+        await ensureDir(runPaths(r.dir).images);
+        await put(joinPath(runPaths(r.dir).images, GRID_FILE), await runGrid(v));
+      }
+    }
+    for (const r of runs) {
+      if (await exists(joinPath(runPaths(r.dir).images, GRID_FILE))) {
+        grids[r.id] = `runs/${r.id}/images/${GRID_FILE}`;
+      }
+    }
+    const columns: Array<[string, RunVisuals]> = [...chosen.keys()].sort()
+      .filter((k) => visuals.has(chosen.get(k)!.id))
+      .map((k) => [k, visuals.get(chosen.get(k)!.id)!]);
+    const png = await comparisonGrid(columns);
+    if (png) {
+      await put(joinPath(out, "comparison.png"), png);
+      comparison = "comparison.png";
+    }
+  }
+  const index = joinPath(out, "index.html");
+  await put(index, reportHtml(runs, { name, comparison, grids, events }));
+  return { index, files: files.sort(), runs: runs.length };
+}

@@ -1,0 +1,132 @@
+/**
+ * The report's tables from fixture run directories written here (no training): CSV/JSON rows
+ * match the run directories, Markdown means and stds over seeds, runs that did not complete
+ * listed and never averaged in, the paper-shaped tables for the loss ablation, and
+ * byte-identical regeneration.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { fixtureEval, writeFixtureSweep } from "../lib/report/_fixtures.ts";
+import { readRuns } from "../lib/report/runs.ts";
+import {
+  formatMeanStd,
+  isLossAblation,
+  meanStd,
+  summaryCsv,
+  summaryJson,
+  summaryMarkdown,
+  type SummaryRow,
+} from "../lib/report/tables.ts";
+import { writeReport } from "../lib/report/report.ts";
+
+Deno.test("meanStd() gives the sample std and skips null values", () => {
+  const s = meanStd([1, 2, 3, null]);
+  assertEquals(s, { mean: 2, std: 1, n: 3 });
+  assertEquals(formatMeanStd(s), "2.0000 +- 1.0000 (n=3)");
+  assertEquals(formatMeanStd(meanStd([5])), "5.0000 (n=1)");
+  assertEquals(formatMeanStd(meanStd([null])), "n/a");
+});
+
+Deno.test("summary tables hold every run and average only completed ones", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await writeFixtureSweep(out, [
+      { variant: "a", seed: 0, status: "completed", eval: fixtureEval(0) },
+      { variant: "a", seed: 1, status: "completed", eval: fixtureEval(2) },
+      { variant: "a", seed: 2, status: "diverged", error: "diverged at step 2: non-finite G_A" },
+      { variant: "b", seed: 0, status: "completed", eval: fixtureEval(1) },
+      { variant: "b", seed: 1, status: "interrupted", error: "interrupted at step 2" },
+    ]);
+    const runs = await readRuns(out);
+    assertEquals(runs.length, 5);
+
+    const json = JSON.parse(summaryJson(runs)) as { runs: SummaryRow[] };
+    assertEquals(json.runs.map((r) => r.status), [
+      "completed",
+      "completed",
+      "diverged",
+      "completed",
+      "interrupted",
+    ]);
+    const a0 = json.runs[0];
+    assertEquals(a0.axes, { seed: 0, variant: "a" });
+    assertEquals(a0.step, 4);
+    assertEquals(a0.wall_time_s, 10);
+    assertEquals(a0.backend, "cpu (fixture)");
+    assertEquals(a0.metrics["AtoB FID[random-conv-s0]"], 3);
+    assertEquals(a0.metrics["BtoA class IoU"], 0.02);
+    assertEquals(json.runs[2].metrics, {});
+
+    const csv = summaryCsv(runs).trimEnd().split("\n");
+    assertEquals(csv.length, 6);
+    const header = csv[0].split(",");
+    assert(header.includes("AtoB FID[random-conv-s0]"), csv[0]);
+    assert(header.includes("axis:seed") && header.includes("wall_time_s"), csv[0]);
+    assertMatch(csv[1], /^"a,seed=0-0000000001","a,seed=0",a,0,0,"""a""",completed,4,4,10,/);
+
+    const md = summaryMarkdown(runs, { name: "fx" });
+    // a: seeds 0 and 2 completed -> FID 3 and 5: mean 4, std sqrt(2).
+    assertMatch(md, /\| a \| 2 \| 4\.0000 \+- 1\.4142 \(n=2\) \|/);
+    assertMatch(md, /\| b \| 1 \| 4\.0000 \(n=1\) \|/);
+    assertMatch(md, /## Runs not averaged in[\s\S]*a,seed=2-0000000003 \| diverged \| 2\/4/);
+    assertMatch(md, /b,seed=1-0000000005 \| interrupted/);
+    assert(!isLossAblation(runs));
+    assert(!md.includes("Table 4"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("the loss ablation gets Table 4/5-shaped tables with the paper's numbers", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const variants = ["cycle_alone", "gan_alone", "gan_forward", "gan_backward", "cyclegan"];
+    await writeFixtureSweep(
+      out,
+      variants.map((v, i) => ({
+        variant: v,
+        seed: 0,
+        status: "completed" as const,
+        eval: fixtureEval(i),
+      })),
+    );
+    const runs = await readRuns(out);
+    assert(isLossAblation(runs));
+    const md = summaryMarkdown(runs, { name: "paper_tables_4_5" });
+    assertMatch(md, /different dataset/);
+    assertMatch(md, /### Table 4: labels -> photo \(AtoB\)/);
+    assertMatch(md, /### Table 5: photo -> labels \(BtoA\)/);
+    // Table 5 row of CycleGAN (i = 4): ours per-pixel 0.5, the paper's 0.58 / 0.22 / 0.16.
+    assertMatch(
+      md,
+      /\| CycleGAN \| 0\.5000 \(n=1\) \| 0\.0500 \(n=1\) \| 0\.0600 \(n=1\) \| 0\.58 \| 0\.22 \| 0\.16 \|/,
+    );
+    assertMatch(md, /\| GAN alone \| .* \| 0\.51 \| 0\.11 \| 0\.08 \|/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("writeReport() regenerates byte-identical outputs", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await writeFixtureSweep(out, [
+      { variant: "a", seed: 0, status: "completed", eval: fixtureEval(0) },
+      { variant: "b", seed: 0, status: "failed", error: "boom" },
+    ]);
+    const first = await writeReport(out, { grids: false });
+    const read = async () =>
+      await Promise.all(first.files.map(async (f) => [f, await Deno.readFile(f)] as const));
+    const before = await read();
+    assert(first.files.some((f) => f.endsWith("summary.md")));
+    assert(first.files.some((f) => f.endsWith("index.html")));
+    assert(first.files.some((f) => f.includes("events.out.tfevents.")));
+    const second = await writeReport(out, { grids: false });
+    assertEquals(second.files, first.files);
+    const after = await read();
+    for (let i = 0; i < before.length; i++) {
+      assertEquals(after[i][1], before[i][1], `${before[i][0]} changed`);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
