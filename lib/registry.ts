@@ -29,10 +29,17 @@ export function lookup<T>(registry: Readonly<Record<string, T>>, kind: string, n
 export function parseOptions<O>(schema: z.ZodType<O>, label: string, options: unknown): O {
   const r = schema.safeParse(options);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) =>
+  throw new RangeError(`${label}: ${describeIssues(r.error)}`);
+}
+
+/**
+ * A zod error as one line: each problem named by its option (`ngf: Too small ...`), unknown
+ * keys listed, joined with "; ".
+ */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) =>
     i.code === "unrecognized_keys"
       ? `unknown option(s) ${i.keys.join(", ")}`
-      : `${i.path.join(".")}: ${i.message}`
-  );
-  throw new RangeError(`${label}: ${problems.join("; ")}`);
+      : `${i.path.join(".") || "options"}: ${i.message}`
+  ).join("; ");
 }

@@ -43,6 +43,7 @@ import {
 } from "./preprocess.ts";
 import type { Pixels } from "./pixels.ts";
 import { imageSet, pairByName, PreparedSource } from "./source.ts";
+import { describeIssues } from "../registry.ts";
 
 /** What to do with an image that cannot be decoded. */
 export const BAD_IMAGE_POLICIES = ["error", "skip"] as const;
@@ -97,15 +98,7 @@ export const folderOptionsSchema: z.ZodType<FolderOptions, FolderOptionsInput> =
 export function resolveFolderOptions(options: FolderOptionsInput): FolderOptions {
   const r = folderOptionsSchema.safeParse(options);
   if (!r.success) {
-    throw new DatasetError(
-      `folder dataset: ${
-        r.error.issues.map((i) =>
-          i.code === "unrecognized_keys"
-            ? `unknown option(s) ${i.keys.join(", ")}`
-            : `${i.path.join(".") || "options"}: ${i.message}`
-        ).join("; ")
-      }`,
-    );
+    throw new DatasetError(`folder dataset: ${describeIssues(r.error)}`);
   }
   return r.data;
 }

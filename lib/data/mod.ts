@@ -77,6 +77,7 @@ export {
   isTestEmoji,
   openEmoji,
 } from "./emoji.ts";
+import { describeIssues } from "../registry.ts";
 export { PREPROCESS_MODES, type PreprocessMode, type PreprocessOptions } from "./preprocess.ts";
 export type { Pixels } from "./pixels.ts";
 export { benchLoading, type BenchLoadingOptions } from "./bench.ts";
@@ -128,12 +129,7 @@ export function resolveDatasetOptions<N extends DatasetName>(
 ): DatasetOptions<N> {
   const r = datasetEntry(name).options.safeParse(options);
   if (!r.success) {
-    const problems = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown option(s) ${i.keys.join(", ")}`
-        : `${i.path.join(".") || "options"}: ${i.message}`
-    );
-    throw new DatasetError(`dataset ${name}: ${problems.join("; ")}`);
+    throw new DatasetError(`dataset ${name}: ${describeIssues(r.error)}`);
   }
   return Object.freeze(r.data) as DatasetOptions<N>;
 }

@@ -22,6 +22,7 @@
 import { z } from "zod";
 import type { Rng } from "../nn/rng.ts";
 import { type Pixels, resizeBicubic, toChannels } from "./pixels.ts";
+import { describeIssues } from "../registry.ts";
 
 /** The official `--preprocess` modes. */
 export const PREPROCESS_MODES = [
@@ -87,13 +88,7 @@ export const preprocessSchema: z.ZodType<PreprocessOptions, Partial<PreprocessOp
 export function resolvePreprocess(options: Partial<PreprocessOptions> = {}): PreprocessOptions {
   const r = preprocessSchema.safeParse(options);
   if (!r.success) {
-    throw new RangeError(
-      r.error.issues.map((i) =>
-        i.code === "unrecognized_keys"
-          ? `unknown option(s) ${i.keys.join(", ")}`
-          : `${i.path.join(".")}: ${i.message}`
-      ).join("; "),
-    );
+    throw new RangeError(describeIssues(r.error));
   }
   const problem = checkCropFitsLoad(r.data);
   if (problem) throw new RangeError(problem);

@@ -48,6 +48,7 @@ import {
   preprocessShape,
 } from "./preprocess.ts";
 import { imageSet, type PreparedList, PreparedSource } from "./source.ts";
+import { describeIssues } from "../registry.ts";
 
 export { PALETTE, SCENE_CLASSES };
 
@@ -108,15 +109,7 @@ export const scenesOptionsSchema: z.ZodType<ScenesOptions, Partial<ScenesOptions
 export function resolveScenesOptions(options: Partial<ScenesOptions> = {}): ScenesOptions {
   const r = scenesOptionsSchema.safeParse(options);
   if (!r.success) {
-    throw new DatasetError(
-      `scenes dataset: ${
-        r.error.issues.map((i) =>
-          i.code === "unrecognized_keys"
-            ? `unknown option(s) ${i.keys.join(", ")}`
-            : `${i.path.join(".") || "options"}: ${i.message}`
-        ).join("; ")
-      }`,
-    );
+    throw new DatasetError(`scenes dataset: ${describeIssues(r.error)}`);
   }
   return r.data;
 }

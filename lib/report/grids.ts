@@ -28,6 +28,7 @@ import { loadGenerator } from "../cli/translate.ts";
 import { encodePng } from "../io/png.ts";
 import { Canvas, GLYPH_ADVANCE, GLYPH_H, type Rgb, textWidth } from "./font.ts";
 import type { RunRecord } from "./runs.ts";
+import { tensorToPixels } from "../data/tensor_pixels.ts";
 
 /** How many test images the grids show. */
 export const GRID_IMAGES = 4;
@@ -48,16 +49,6 @@ export interface RunVisuals {
   B: Visual[];
   /** Whether row i of A and row i of B show the same scene. */
   paired: boolean;
-}
-
-async function toPixels(y: tf.Tensor3D): Promise<Pixels> {
-  const [height, width, channels] = y.shape;
-  const v = await y.data();
-  const data = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    data[i] = Math.trunc(Math.min(Math.max((v[i] + 1) / 2, 0), 1) * 255);
-  }
-  return { width, height, channels, data };
 }
 
 /**
@@ -104,7 +95,7 @@ export async function runVisuals(run: RunRecord): Promise<RunVisuals | undefined
           return list.map((t) => t.squeeze([0]) as tf.Tensor3D);
         });
         try {
-          for (let k = 0; k < ys.length; k++) out[side][k].images.push(await toPixels(ys[k]));
+          for (let k = 0; k < ys.length; k++) out[side][k].images.push(await tensorToPixels(ys[k]));
         } finally {
           for (const y of ys) y.dispose();
         }

@@ -47,6 +47,7 @@ import {
   psnr,
   ssim,
 } from "../metrics/mod.ts";
+import { tensorToPixels } from "../data/tensor_pixels.ts";
 
 /** The metric names `eval.metrics` accepts. */
 export const EVAL_METRIC_NAMES = ["l1", "psnr", "ssim", "fid", "kid", "seg"] as const;
@@ -93,17 +94,6 @@ export interface EvalScores {
   extractor?: string;
   /** Scores per direction (`AtoB`, `BtoA`): metric -> value. */
   [direction: string]: number | string | undefined | Record<string, number | null>;
-}
-
-/** A `[h, w, c]` tensor in [-1, 1] as bytes, as the official `tensor2im`. */
-async function toPixels(y: tf.Tensor3D): Promise<Pixels> {
-  const [height, width, channels] = y.shape;
-  const v = await y.data();
-  const data = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    data[i] = Math.trunc(Math.min(Math.max((v[i] + 1) / 2, 0), 1) * 255);
-  }
-  return { width, height, channels, data };
 }
 
 function mean(xs: number[]): number {
@@ -154,7 +144,7 @@ export async function evaluateRun(
           return g.apply(x, { training: true, rng }).squeeze([0]) as tf.Tensor3D;
         });
         try {
-          fakes.push(await toPixels(y));
+          fakes.push(await tensorToPixels(y));
         } finally {
           y.dispose();
         }
