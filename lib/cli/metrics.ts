@@ -40,7 +40,7 @@ import {
 } from "../metrics/extractors/mod.ts";
 import { checkSameDims, MetricError } from "../metrics/features.ts";
 import { type ImageFolder, readImageFolder } from "../metrics/images.ts";
-import { fidOfFeatures } from "../metrics/fid.ts";
+import { fidOfFeatures, type FrechetResult } from "../metrics/fid.ts";
 import { featuresOfFolder, pairedScoresOfFolders } from "../metrics/folders.ts";
 import { kernelDistance } from "../metrics/kid.ts";
 import { readNpy } from "../metrics/npy.ts";
@@ -189,14 +189,7 @@ async function fidCommand(values: Values, [dirA, dirB]: string[]): Promise<void>
         fingerprint: net.fingerprint,
         dir_a: dirA,
         dir_b: dirB,
-        n_a: r.n[0],
-        n_b: r.n[1],
-        dims: r.dims,
-        mean_term: r.meanTerm,
-        cov_term: r.covTerm,
-        rank_a: r.rank,
-        offset: r.offset,
-        warnings: r.warnings,
+        ...frechetFields(r),
       },
       `${label} = ${r.fid.toFixed(6)} (N_A = ${r.n[0]}, N_B = ${r.n[1]}, D = ${r.dims})`,
       r.warnings,
@@ -271,14 +264,7 @@ async function fdCommand(values: Values, [fileA, fileB]: string[]): Promise<void
       value: r.fid,
       file_a: fileA,
       file_b: fileB,
-      n_a: r.n[0],
-      n_b: r.n[1],
-      dims: r.dims,
-      mean_term: r.meanTerm,
-      cov_term: r.covTerm,
-      rank_a: r.rank,
-      offset: r.offset,
-      warnings: r.warnings,
+      ...frechetFields(r),
     },
     `FD = ${r.fid.toFixed(6)} (N_A = ${r.n[0]}, N_B = ${r.n[1]}, D = ${r.dims})`,
     r.warnings,
@@ -375,6 +361,20 @@ async function main(args: string[]): Promise<number> {
   }
   await run(values, rest);
   return 0;
+}
+
+/** The Frechet-distance details both `fid` and `fd` report, under their JSON names. */
+function frechetFields(r: FrechetResult) {
+  return {
+    n_a: r.n[0],
+    n_b: r.n[1],
+    dims: r.dims,
+    mean_term: r.meanTerm,
+    cov_term: r.covTerm,
+    rank_a: r.rank,
+    offset: r.offset,
+    warnings: r.warnings,
+  };
 }
 
 if (import.meta.main) await runMain(() => main(Deno.args));
