@@ -85,6 +85,19 @@ function seedFlag(value: string | undefined): number {
 }
 
 /** Flags that only some commands take: giving one elsewhere is a usage error. */
+/** Flags of the extractor-based commands (fid, kid), which `fd` and `paired` do not take. */
+const IMAGE_AND_KID_FLAGS: (keyof typeof FLAGS)[] = [
+  "extractor",
+  "inception-weights",
+  "batch",
+  "backend",
+  "cache",
+  "no-cache",
+  "subsets",
+  "subset-size",
+  "seed",
+];
+
 function rejectFlags(values: Values, command: string, flags: (keyof typeof FLAGS)[]): void {
   for (const f of flags) {
     if (values.given.has(f)) {
@@ -243,17 +256,7 @@ async function kidCommand(values: Values, [dirA, dirB]: string[]): Promise<void>
 }
 
 async function fdCommand(values: Values, [fileA, fileB]: string[]): Promise<void> {
-  rejectFlags(values, "fd", [
-    "extractor",
-    "inception-weights",
-    "batch",
-    "backend",
-    "cache",
-    "no-cache",
-    "subsets",
-    "subset-size",
-    "seed",
-  ]);
+  rejectFlags(values, "fd", IMAGE_AND_KID_FLAGS);
   const a = await readNpy(fileA), b = await readNpy(fileB);
   checkSameDims(a, b, [fileA, fileB]);
   const r = fidOfFeatures(a, b);
@@ -272,17 +275,7 @@ async function fdCommand(values: Values, [fileA, fileB]: string[]): Promise<void
 }
 
 async function pairedCommand(values: Values, [predDir, trueDir]: string[]): Promise<void> {
-  rejectFlags(values, "paired", [
-    "extractor",
-    "inception-weights",
-    "batch",
-    "backend",
-    "cache",
-    "no-cache",
-    "subsets",
-    "subset-size",
-    "seed",
-  ]);
+  rejectFlags(values, "paired", IMAGE_AND_KID_FLAGS);
   const r = await pairedScoresOfFolders(predDir, trueDir);
   const warnings: string[] = [];
   if (r.onlyPred.length || r.onlyTrue.length) {
