@@ -33,13 +33,15 @@ Deno.test("selectBackend('tensorflow') without tfjs-node fails with an install h
   assertMatch(err.message, /deno install .*--allow-scripts=npm:@tensorflow\/tfjs-node-gpu/);
 });
 
-Deno.test("resolveAuto() picks wasm when there is neither tfjs-node nor a real GPU", async () => {
+Deno.test("resolveAuto() picks native where oneDNN opens, else wasm, without tfjs-node or a real GPU", async () => {
   const gpu = await BACKENDS.webgpu.probe();
   const tfn = await BACKENDS.tensorflow.probe();
+  const dnnl = await BACKENDS.native.probe();
   const auto = await resolveAuto();
   if (!tfn.ok && !(gpu.ok && gpu.realGpu)) {
-    assertEquals(auto.name, "wasm");
+    assertEquals(auto.name, dnnl.ok ? "native" : "wasm", auto.reason);
     assertMatch(auto.reason, /tensorflow: .*; webgpu: /);
+    if (!dnnl.ok) assertMatch(auto.reason, /native: /);
   } else {
     assert(auto.name !== "wasm", auto.reason);
   }

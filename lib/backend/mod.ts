@@ -14,6 +14,7 @@
  * @module
  */
 import { cpu } from "./cpu.ts";
+import { native } from "./native.ts";
 import { tensorflow } from "./tensorflow.ts";
 import { wasm } from "./wasm.ts";
 import { webgpu } from "./webgpu.ts";
@@ -40,6 +41,7 @@ export {
 export const BACKENDS: Readonly<Record<BackendName, BackendEntry>> = Object.freeze({
   tensorflow,
   webgpu,
+  native,
   wasm,
   cpu,
 });
@@ -54,7 +56,7 @@ export function isBackendChoice(name: string): name is BackendChoice {
 
 /**
  * The `auto` rule: tensorflow if loadable, else webgpu if its adapter is a real GPU (not a
- * software/fallback adapter), else wasm. Returns the pick and the findings behind it.
+ * software/fallback adapter), else native if oneDNN 2.x opens (FFI permitted), else wasm. Returns the pick and the findings behind it.
  */
 export async function resolveAuto(): Promise<{ name: BackendName; reason: string }> {
   const notes: string[] = [];
@@ -64,6 +66,9 @@ export async function resolveAuto(): Promise<{ name: BackendName; reason: string
   const gpu = await webgpu.probe();
   if (gpu.ok && gpu.realGpu) return { name: "webgpu", reason: `auto: WebGPU on ${gpu.detail}` };
   notes.push(`webgpu: ${gpu.ok ? `${gpu.detail} is not a real GPU` : gpu.why}`);
+  const dnnl = await native.probe();
+  if (dnnl.ok) return { name: "native", reason: `auto: ${dnnl.detail}; ${notes.join("; ")}` };
+  notes.push(`native: ${dnnl.why}`);
   return { name: "wasm", reason: `auto: ${notes.join("; ")}` };
 }
 

@@ -4,7 +4,7 @@
  */
 
 /** Names accepted by `--backend`, besides `auto`. */
-export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 
 /** One of {@link BACKEND_NAMES}. */
 export type BackendName = typeof BACKEND_NAMES[number];
@@ -16,7 +16,7 @@ export type Probe =
 
 /** Options for activating a backend. */
 export interface BackendOptions {
-  /** wasm only: threads for XNNPACK (1 = single-threaded build, the default). */
+  /** wasm: threads for XNNPACK (1 = single-threaded build, the default); native: OpenMP threads. */
   threads?: number;
 }
 
@@ -34,8 +34,11 @@ export interface ActiveBackend {
   threads: number;
   /** Why this backend was chosen (explicit request, or the auto rule's findings). */
   reason: string;
-  /** Whether convolution gradients run through cyclebench's kernels (wasm, cpu) or tfjs's own. */
-  convGradients: "cyclebench" | "tfjs";
+  /**
+   * Who computes convolution gradients: cyclebench's decompositions (wasm, cpu), tfjs's own
+   * kernels (webgpu, tensorflow) or oneDNN (native).
+   */
+  convGradients: "cyclebench" | "tfjs" | "onednn";
 }
 
 /** A registry entry: one backend. */

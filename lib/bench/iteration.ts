@@ -104,7 +104,7 @@ export async function forwardFlops(net: Network, size: number): Promise<number> 
 }
 
 function wasmHeapBytes(): number | undefined {
-  if (tf.getBackend() !== "wasm") return undefined;
+  if (tf.getBackend() !== "wasm" && tf.getBackend() !== "native") return undefined;
   const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
   return b.wasm?.HEAPU8?.length;
 }
@@ -153,4 +153,51 @@ export async function benchIteration(
     rssMB: Deno.memoryUsage().rss / 2 ** 20,
     ...(heap !== undefined ? { wasmHeapMB: heap / 2 ** 20 } : {}),
   };
+}
+
+/** Where one iteration's time goes: milliseconds per kernel name, largest first. */
+export interface KernelBreakdown {
+  /** Wall time of the profiled iteration (includes profiling overhead). */
+  totalMs: number;
+  /** Sum of kernel times; the rest is JS between kernels (autodiff, tape, allocation). */
+  kernelMs: number;
+  /** Milliseconds and call counts per kernel name. */
+  kernels: Array<{ name: string; ms: number; calls: number }>;
+}
+
+/**
+ * Profiles one training iteration (after one warm-up) kernel by kernel, so that the next
+ * bottleneck is visible (convolutions vs normalization, element-wise work and the rest).
+ */
+export async function profileIteration(c: IterationConfig): Promise<KernelBreakdown> {
+  const m = createCycleGan({
+    netG: c.netG,
+    ngf: c.ngf,
+    ndf: c.ndf,
+    gan_mode: "lsgan",
+    lambda_identity: 0.5,
+    pool_size: 50,
+  }, new Rng(0));
+  const A = tf.randomUniform([1, c.size, c.size, 3], -1, 1, "float32", 1) as tf.Tensor4D;
+  const B = tf.randomUniform([1, c.size, c.size, 3], -1, 1, "float32", 2) as tf.Tensor4D;
+  const step = () => trainStep(m, A, B, c.checkpoint ? { checkpoint: recompute } : {});
+  await step();
+  const t0 = performance.now();
+  const info = await tf.profile(step);
+  const totalMs = performance.now() - t0;
+  disposeCycleGan(m);
+  tf.dispose([A, B]);
+  const by = new Map<string, { ms: number; calls: number }>();
+  let kernelMs = 0;
+  for (const k of info.kernels) {
+    const raw = await (k as unknown as { kernelTimeMs: unknown }).kernelTimeMs;
+    const ms = typeof raw === "number" ? raw : 0;
+    kernelMs += ms;
+    const e = by.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    by.set(k.name, e);
+  }
+  const kernels = [...by].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+  return { totalMs, kernelMs, kernels };
 }

@@ -46,15 +46,50 @@ function instanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
   }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
+/**
+ * Kernel names of a backend's fused instance norm (the native backend's oneDNN batch
+ * normalization over one image); see lib/backend/native/kernels.ts.
+ */
+const FUSED_NORM = "CyclebenchInstanceNorm";
+const FUSED_NORM_GRAD = "CyclebenchInstanceNormGrad";
+
+/** Instance norm as one kernel forward and one backward, where the backend has them. */
+function fusedInstanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    const [y, mean, variance] = tf.engine().runKernel(FUSED_NORM, { x }, {
+      eps,
+    }) as tf.Tensor[];
+    save([x, mean, variance]);
+    return {
+      value: y as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, m, v] = saved;
+        return tf.engine().runKernel(FUSED_NORM_GRAD, { x: sx, mean: m, variance: v, dy }, {
+          eps,
+        }) as tf.Tensor;
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
 const instanceNormDefault = instanceNormOp(NORM_EPS);
+const fusedInstanceNormDefault = fusedInstanceNormOp(NORM_EPS);
 
 /**
  * InstanceNorm2d as the official `--norm instance`: no affine parameters, no running statistics
  * (so training and eval behave alike), biased variance, eps 1e-5. The gradient is the closed
- * form, checked against autodiff through `tf.moments` in the tests.
+ * form, checked against autodiff through `tf.moments` in the tests. On a backend with a fused
+ * instance-norm kernel (native: oneDNN) forward and backward are one kernel each.
  */
 export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf.Tensor4D {
   const eps = options.eps ?? NORM_EPS;
+  if (tf.getKernel(FUSED_NORM, tf.getBackend()) && x.dtype === "float32") {
+    return tf.tidy(() =>
+      (eps === NORM_EPS ? fusedInstanceNormDefault : fusedInstanceNormOp(eps))(x)
+    );
+  }
   return tf.tidy(() => (eps === NORM_EPS ? instanceNormDefault : instanceNormOp(eps))(x));
 }
 

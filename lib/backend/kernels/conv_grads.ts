@@ -94,6 +94,13 @@ export function conv2dInputGrad(
         `[${filter.shape}] and dy [${dy.shape}]: expected NHWC shapes with matching channels`,
     );
   }
+  const direct = kernelAttrs(options);
+  if (direct) {
+    return tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
+      ...direct,
+      inputShape: [...options.inShape],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const axes = convAxes({ x: options.inShape, filter: filter.shape, dy: dy.shape }, options);
   const strided = axes[0].stride > 1 || axes[1].stride > 1;
   const method = options.method ?? "auto";
@@ -185,6 +192,13 @@ export function conv2dFilterGrad(
         `shape [${options.filterShape}]: expected NHWC shapes with matching channels`,
     );
   }
+  const direct = kernelAttrs(options);
+  if (direct) {
+    return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      ...direct,
+      filterShape: [...options.filterShape],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const [ah, aw] = convAxes({ x: x.shape, filter: options.filterShape, dy: dy.shape }, options);
   const method = options.method ?? "auto";
   const chosen = method === "auto"
@@ -197,6 +211,28 @@ export function conv2dFilterGrad(
   );
 }
 
+/**
+ * Backends whose own `Conv2DBackpropInput` / `Conv2DBackpropFilter` kernels are the fast path
+ * (the `native` backend's oneDNN primitives): there {@link conv2dInputGrad} and
+ * {@link conv2dFilterGrad} call those kernels directly, as the built-in Conv2D gradient does.
+ */
+const KERNEL_GRAD_BACKENDS: ReadonlySet<string> = new Set(["native"]);
+
+/** The kernels' attributes for `options`, or null when our decompositions must run. */
+function kernelAttrs(options: ConvGeometry): tf.NamedAttrMap | null {
+  if (!KERNEL_GRAD_BACKENDS.has(tf.getBackend())) return null;
+  const { top, bottom, left, right } = options.pad;
+  // Negative pads (crops) are not a tfjs pad, and tfjs's gradient of Conv2DBackpropInput (used
+  // by double backprop) ignores dilations: our decompositions handle both.
+  if (Math.min(top, bottom, left, right) < 0) return null;
+  if (pair(options.dilations ?? 1).some((d) => d !== 1)) return null;
+  return {
+    strides: pair(options.strides ?? 1),
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: "NHWC",
+  } as unknown as tf.NamedAttrMap;
+}
+
 // --------------------------------------------------------------------------------------------
 // The Conv2D gradient override.
 
@@ -206,8 +242,12 @@ function conv2dGradFunc(
   attrs: tf.NamedAttrMap,
 ): ReturnType<tf.GradFunc> {
   const a = attrs as unknown as tf.Conv2DAttrs;
-  if (!isJsCopyBackend() || a.dataFormat === "NCHW") {
-    // webgpu / tfjs-node (and NCHW, which wasm doesn't run) have fast native gradients.
+  if (
+    (!isJsCopyBackend() && !KERNEL_GRAD_BACKENDS.has(tf.getBackend())) || a.dataFormat === "NCHW"
+  ) {
+    // webgpu / tfjs-node (and NCHW, which wasm doesn't run) have fast native gradients. The
+    // native backend goes through conv2dInputGrad / conv2dFilterGrad, which call its kernels
+    // and keep our exact paths for what tfjs's gradient lacks (dilations).
     const original = builtin(CONV2D_SLOT);
     if (!original) {
       throw new Error(

@@ -1,0 +1,285 @@
+/**
+ * The native backend's tfjs kernels: the wasm backend's kernel set with the heavy kernels
+ * replaced by oneDNN primitives ({@link ./prims.ts}) that read and write the tensors in place in
+ * the wasm heap (zero copy: FFI pointers into `WebAssembly.Memory`).
+ *
+ * | kernel                               | oneDNN primitive                                    |
+ * |--------------------------------------|-----------------------------------------------------|
+ * | `Conv2D`                             | convolution forward (`any` layouts + reorders)      |
+ * | `Conv2DBackpropInput`                | convolution backward data (also `conv2dTranspose`)  |
+ * | `Conv2DBackpropFilter`               | convolution backward weights                        |
+ * | `BatchMatMul`                        | matmul (row-major, transposes as strides)           |
+ * | `CyclebenchInstanceNorm` (+ `Grad`)  | batch normalization over one image, per image       |
+ * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
+ *
+ * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
+ * `lib/nn/layers.ts` (instance norm) and by the activation gradients of `./gradients.ts` when the
+ * active backend has them.
+ * @module
+ */
+import { tf } from "../../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { Dnnl } from "./dnnl.ts";
+import {
+  type Activation,
+  activationBackward,
+  convBackwardData,
+  convBackwardWeights,
+  convForward,
+  type ConvGeom,
+  instanceNormBackward,
+  instanceNormForward,
+  matmul,
+} from "./prims.ts";
+
+/** Kernel name of the fused instance-norm forward (outputs y, mean, variance). */
+export const INSTANCE_NORM = "CyclebenchInstanceNorm";
+/** Kernel name of its backward pass (inputs x, mean, variance, dy; output dx). */
+export const INSTANCE_NORM_GRAD = "CyclebenchInstanceNormGrad";
+/** Kernel name of the activation backward pass (inputs xOrY, dy; attrs kind, alpha). */
+export const ACTIVATION_GRAD = "CyclebenchActivationGrad";
+
+type KernelArgs = {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs?: tf.NamedAttrMap;
+};
+
+function wasmOf(backend: tf.KernelBackend): BackendWasm {
+  return backend as unknown as BackendWasm;
+}
+
+/** Pointer to a tensor's float32 data in the wasm heap (the view is rebuilt: heaps grow). */
+function ptr(b: BackendWasm, t: tf.TensorInfo, offsetFloats = 0): Deno.PointerValue {
+  const view = b.typedArrayFromHeap(t) as Float32Array;
+  return Deno.UnsafePointer.of(offsetFloats === 0 ? view : view.subarray(offsetFloats));
+}
+
+function requireFloat(kernel: string, ...ts: tf.TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "float32") {
+      throw new Error(`native ${kernel}: expected float32 tensors, got ${t.dtype} [${t.shape}]`);
+    }
+  }
+}
+
+function requireNhwc(kernel: string, dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== "NHWC") {
+    throw new Error(`native ${kernel}: only NHWC is supported, got dataFormat ${dataFormat}`);
+  }
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo): ConvGeom {
+  return {
+    n: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function empty(shape: number[]): boolean {
+  return shape.some((s) => s === 0);
+}
+
+/** The kernel functions, closed over one opened oneDNN. */
+export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
+  const conv2D = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = attrs as unknown as tf.Conv2DAttrs;
+    requireFloat("Conv2D", x, filter);
+    requireNhwc("Conv2D", a.dataFormat);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides,
+      a.dilations,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const b = wasmOf(backend);
+    const out = b.makeOutput(info.outShape, "float32");
+    if (empty(x.shape) || empty(filter.shape) || empty(info.outShape)) return out;
+    convForward(d, geometry(info), ptr(b, x), ptr(b, filter), ptr(b, out));
+    return out;
+  };
+
+  const conv2DBackpropInput = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number[] };
+    requireFloat("Conv2DBackpropInput", dy, filter);
+    requireNhwc("Conv2DBackpropInput", a.dataFormat);
+    const inShape = a.inputShape as [number, number, number, number];
+    const info = tf.backend_util.computeConv2DInfo(
+      inShape,
+      filter.shape as [number, number, number, number],
+      a.strides,
+      (a.dilations ?? 1) as [number, number],
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const b = wasmOf(backend);
+    const out = b.makeOutput(inShape, "float32");
+    if (empty(inShape)) return out;
+    if (empty(dy.shape) || empty(filter.shape)) {
+      (b.typedArrayFromHeap(out) as Float32Array).fill(0);
+      return out;
+    }
+    convBackwardData(d, geometry(info), ptr(b, dy), ptr(b, filter), ptr(b, out));
+    return out;
+  };
+
+  const conv2DBackpropFilter = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs & { dilations?: number[] };
+    requireFloat("Conv2DBackpropFilter", x, dy);
+    requireNhwc("Conv2DBackpropFilter", a.dataFormat);
+    const filterShape = a.filterShape as [number, number, number, number];
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      a.strides,
+      (a.dilations ?? 1) as [number, number],
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const b = wasmOf(backend);
+    const out = b.makeOutput(filterShape, "float32");
+    if (empty(filterShape)) return out;
+    if (empty(x.shape) || empty(dy.shape)) {
+      (b.typedArrayFromHeap(out) as Float32Array).fill(0);
+      return out;
+    }
+    convBackwardWeights(d, geometry(info), ptr(b, x), ptr(b, dy), ptr(b, out));
+    return out;
+  };
+
+  const batchMatMul = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { a, b: bm } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    requireFloat("BatchMatMul", a, bm);
+    if (a.shape.length < 2 || bm.shape.length < 2) {
+      throw new Error(
+        `native BatchMatMul: expected inputs of rank >= 2, got [${a.shape}] and [${bm.shape}]`,
+      );
+    }
+    const lead = (s: number[]) => s.slice(0, -2);
+    const [a1, a2] = a.shape.slice(-2);
+    const [b1, b2] = bm.shape.slice(-2);
+    const batchA = tf.util.sizeFromShape(lead(a.shape));
+    const batchB = tf.util.sizeFromShape(lead(bm.shape));
+    const [m, k] = transposeA ? [a2, a1] : [a1, a2];
+    const [kb, n] = transposeB ? [b2, b1] : [b1, b2];
+    // Batches broadcast when equal or when one side has a single matrix.
+    const sameBatch = lead(a.shape).join() === lead(bm.shape).join();
+    if (k !== kb || !(sameBatch || batchA === 1 || batchB === 1)) {
+      throw new Error(
+        `native BatchMatMul: cannot multiply [${a.shape}]${transposeA ? "^T" : ""} by ` +
+          `[${bm.shape}]${transposeB ? "^T" : ""}: inner sizes ${k} and ${kb}, batch shapes ` +
+          `[${lead(a.shape)}] and [${lead(bm.shape)}]`,
+      );
+    }
+    const batchShape = batchA >= batchB && lead(a.shape).length >= lead(bm.shape).length
+      ? lead(a.shape)
+      : lead(bm.shape);
+    const b = wasmOf(backend);
+    const out = b.makeOutput([...batchShape, m, n], "float32");
+    if (empty(out.shape)) return out;
+    if (k === 0) {
+      (b.typedArrayFromHeap(out) as Float32Array).fill(0);
+      return out;
+    }
+    matmul(
+      d,
+      { batchA, batchB, m, k, n, transposeA: !!transposeA, transposeB: !!transposeB },
+      ptr(b, a),
+      ptr(b, bm),
+      ptr(b, out),
+    );
+    return out;
+  };
+
+  const instanceNorm = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const eps = (attrs as { eps: number }).eps;
+    requireFloat(INSTANCE_NORM, x);
+    const [n, h, w, c] = x.shape;
+    const b = wasmOf(backend);
+    const y = b.makeOutput(x.shape, "float32");
+    const mean = b.makeOutput([n, c], "float32");
+    const variance = b.makeOutput([n, c], "float32");
+    const s = { h, w, c, eps };
+    for (let i = 0; i < n; i++) {
+      const o = i * h * w * c;
+      instanceNormForward(
+        d,
+        s,
+        ptr(b, x, o),
+        ptr(b, y, o),
+        ptr(b, mean, i * c),
+        ptr(b, variance, i * c),
+      );
+    }
+    return [y, mean, variance];
+  };
+
+  const instanceNormGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { x, mean, variance, dy } = inputs as Record<string, tf.TensorInfo>;
+    const eps = (attrs as { eps: number }).eps;
+    requireFloat(INSTANCE_NORM_GRAD, x, mean, variance, dy);
+    const [n, h, w, c] = x.shape;
+    const b = wasmOf(backend);
+    const dx = b.makeOutput(x.shape, "float32");
+    const s = { h, w, c, eps };
+    for (let i = 0; i < n; i++) {
+      const o = i * h * w * c;
+      instanceNormBackward(
+        d,
+        s,
+        ptr(b, x, o),
+        ptr(b, mean, i * c),
+        ptr(b, variance, i * c),
+        ptr(b, dy, o),
+        ptr(b, dx, o),
+      );
+    }
+    return dx;
+  };
+
+  const activationGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { xOrY, dy } = inputs as { xOrY: tf.TensorInfo; dy: tf.TensorInfo };
+    const { kind, alpha } = attrs as { kind: Activation; alpha: number };
+    requireFloat(ACTIVATION_GRAD, xOrY, dy);
+    const b = wasmOf(backend);
+    const dx = b.makeOutput(dy.shape, "float32");
+    const size = tf.util.sizeFromShape(dy.shape);
+    if (size === 0) return dx;
+    activationBackward(d, kind, size, alpha, ptr(b, xOrY), ptr(b, dy), ptr(b, dx));
+    return dx;
+  };
+
+  const k = (
+    kernelName: string,
+    kernelFunc: (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+  ) => ({ kernelName, backendName: "native", kernelFunc } as tf.KernelConfig);
+  return [
+    k("Conv2D", conv2D),
+    k("Conv2DBackpropInput", conv2DBackpropInput),
+    k("Conv2DBackpropFilter", conv2DBackpropFilter),
+    k("BatchMatMul", batchMatMul),
+    k(INSTANCE_NORM, instanceNorm),
+    k(INSTANCE_NORM_GRAD, instanceNormGrad),
+    k(ACTIVATION_GRAD, activationGrad),
+  ];
+}

@@ -1,0 +1,660 @@
+/**
+ * oneDNN primitives for the native backend, cached by shape: convolution forward, backward
+ * data and backward weights, matmul, batch normalization over one image (= instance norm at
+ * batch 1) forward and backward, and element-wise ReLU / LeakyReLU / tanh forward and backward.
+ *
+ * Layouts: tensors live in tfjs's layouts (NHWC activations, HWIO filters, row-major
+ * matrices). Convolutions are created with format tag `any`, so oneDNN picks its fastest
+ * blocked layouts (`jit:avx2` / `jit:avx512_core`); {@link Port}s reorder at the boundary on
+ * every call when oneDNN's choice differs from tfjs's (ffi-native-kernels.md: 5-20 % of a
+ * call, and still 5x the wasm kernels). Normalization and element-wise primitives run on NHWC
+ * / flat data directly.
+ *
+ * Scratch buffers for reordered tensors come from one arena per port slot, shared by every
+ * primitive (ops run one at a time), so memory grows with the largest layer, not with the
+ * number of layer shapes.
+ *
+ * All pointers handed to oneDNN are rebound before each execution (`set_data_handle`): tfjs
+ * tensors live in the wasm heap, whose views are rebuilt after the heap grows.
+ * @module
+ */
+import {
+  BNORM_DESC_BYTES,
+  C,
+  check,
+  CONV_DESC_BYTES,
+  type Dnnl,
+  ELTWISE_DESC_BYTES,
+  MATMUL_DESC_BYTES,
+  MD_BYTES,
+} from "./dnnl.ts";
+
+type Ptr = Deno.PointerValue;
+
+/** Logical dims as oneDNN wants them (`dnnl_dims_t`, 12 x int64). */
+function dims(values: readonly number[]): BigInt64Array {
+  const out = new BigInt64Array(12);
+  values.forEach((v, i) => (out[i] = BigInt(v)));
+  return out;
+}
+
+/** A `dnnl_memory_desc_t` for `values` (logical NCHW / OIHW order) in layout `tag`. */
+export function memoryDesc(d: Dnnl, values: readonly number[], tag: number): Uint8Array {
+  const md = new Uint8Array(MD_BYTES);
+  check(
+    d.sym.dnnl_memory_desc_init_by_tag(md, values.length, dims(values), C.f32, tag),
+    "dnnl_memory_desc_init_by_tag",
+    `dims [${values}] tag ${tag}`,
+  );
+  return md;
+}
+
+/** A copy of the memory descriptor a primitive descriptor chose for `what`. */
+function queryMd(d: Dnnl, pd: Ptr, what: number, label: string): Uint8Array {
+  const p = d.sym.dnnl_primitive_desc_query_md(pd, what, 0);
+  if (p === null) throw new Error(`oneDNN: ${label} has no memory descriptor for query ${what}`);
+  return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, MD_BYTES).slice(0));
+}
+
+/** The implementation oneDNN chose (`jit:avx2`, `brg:avx512_core`, ...). */
+export function implName(d: Dnnl, pd: Ptr): string {
+  const out = new BigUint64Array(1);
+  if (d.sym.dnnl_primitive_desc_query(pd, C.queryImplInfo, 0, out) !== 0 || out[0] === 0n) {
+    return "?";
+  }
+  return new Deno.UnsafePointerView(Deno.UnsafePointer.create(out[0])!).getCString();
+}
+
+function createPd(d: Dnnl, desc: Uint8Array, hint: Ptr, label: string): Ptr {
+  const out = new BigUint64Array(1);
+  check(
+    d.sym.dnnl_primitive_desc_create(out, desc, null, d.engine, hint),
+    "dnnl_primitive_desc_create",
+    label,
+  );
+  return Deno.UnsafePointer.create(out[0]);
+}
+
+function createPrimitive(d: Dnnl, pd: Ptr, label: string): Ptr {
+  const out = new BigUint64Array(1);
+  check(d.sym.dnnl_primitive_create(out, pd), "dnnl_primitive_create", label);
+  return Deno.UnsafePointer.create(out[0]);
+}
+
+function createMemory(d: Dnnl, md: Uint8Array, label: string): Ptr {
+  const out = new BigUint64Array(1);
+  check(d.sym.dnnl_memory_create(out, md, d.engine, null), "dnnl_memory_create", label);
+  return Deno.UnsafePointer.create(out[0]);
+}
+
+/**
+ * Scratch arenas, one per port slot: grown (never shrunk) to the largest tensor a slot has
+ * held. Kept as Float32Arrays over 64-byte-aligned-enough off-heap ArrayBuffers: V8 never
+ * moves those.
+ */
+const arenas: Float32Array[] = [];
+
+function arena(slot: number, bytes: number): Ptr {
+  const need = Math.max(64, Math.ceil(bytes / 4));
+  if (!arenas[slot] || arenas[slot].length < need) arenas[slot] = new Float32Array(need);
+  return Deno.UnsafePointer.of(arenas[slot]);
+}
+
+/** Bytes held by the scratch arenas (for the memory report). */
+export function arenaBytes(): number {
+  return arenas.reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+}
+
+/**
+ * One argument of a primitive in the user's layout. When oneDNN's chosen layout differs, the
+ * data goes through a reorder into (inputs) or out of (outputs) an arena buffer.
+ */
+class Port {
+  readonly arg: number;
+  readonly output: boolean;
+  readonly user: Ptr;
+  readonly inner: Ptr;
+  readonly reorder: Ptr | null;
+  readonly bytes: number;
+  readonly slot: number;
+
+  constructor(
+    d: Dnnl,
+    arg: number,
+    userMd: Uint8Array,
+    primMd: Uint8Array,
+    output: boolean,
+    slot: number,
+    label: string,
+  ) {
+    this.arg = arg;
+    this.output = output;
+    this.slot = slot;
+    this.user = createMemory(d, userMd, label);
+    if (d.sym.dnnl_memory_desc_equal(userMd, primMd) === 1) {
+      this.inner = this.user;
+      this.reorder = null;
+      this.bytes = 0;
+      return;
+    }
+    this.inner = createMemory(d, primMd, label);
+    this.bytes = Number(d.sym.dnnl_memory_desc_get_size(primMd));
+    const out = new BigUint64Array(1);
+    const [from, to] = output ? [primMd, userMd] : [userMd, primMd];
+    check(
+      d.sym.dnnl_reorder_primitive_desc_create(out, from, d.engine, to, d.engine, null),
+      "dnnl_reorder_primitive_desc_create",
+      `${label} (layout reorder)`,
+    );
+    const pd = Deno.UnsafePointer.create(out[0]);
+    this.reorder = createPrimitive(d, pd, `${label} (layout reorder)`);
+    d.sym.dnnl_primitive_desc_destroy(pd);
+  }
+
+  /** Binds the user pointer (and the arena, when reordering). */
+  bind(d: Dnnl, ptr: Ptr): void {
+    d.sym.dnnl_memory_set_data_handle(this.user, ptr);
+    if (this.reorder) d.sym.dnnl_memory_set_data_handle(this.inner, arena(this.slot, this.bytes));
+  }
+
+  /** Reorders the user data in (inputs) or out (outputs). */
+  move(d: Dnnl, label: string): void {
+    if (!this.reorder) return;
+    const [from, to] = this.output ? [this.inner, this.user] : [this.user, this.inner];
+    execute(d, this.reorder, [[C.argFrom, from], [C.argTo, to]], `${label} (layout reorder)`);
+  }
+}
+
+const argBuffers = new Map<number, BigUint64Array>();
+
+function execute(d: Dnnl, prim: Ptr, args: Array<[number, Ptr]>, label: string): void {
+  let buf = argBuffers.get(args.length);
+  if (!buf) argBuffers.set(args.length, buf = new BigUint64Array(2 * args.length));
+  args.forEach(([arg, mem], i) => {
+    buf![2 * i] = BigInt(arg);
+    buf![2 * i + 1] = BigInt(Deno.UnsafePointer.value(mem));
+  });
+  check(
+    d.sym.dnnl_primitive_execute(prim, d.stream, args.length, buf),
+    "dnnl_primitive_execute",
+    label,
+  );
+  check(d.sym.dnnl_stream_wait(d.stream), "dnnl_stream_wait", label);
+}
+
+/** A primitive with its ports, run with one pointer per port. */
+class Op {
+  readonly label: string;
+  readonly prim: Ptr;
+  readonly ports: Port[];
+  readonly extra: Array<[number, Ptr]>;
+  readonly impl: string;
+
+  constructor(d: Dnnl, label: string, pd: Ptr, ports: Port[], extra: Array<[number, Ptr]> = []) {
+    this.label = label;
+    this.prim = createPrimitive(d, pd, label);
+    this.ports = ports;
+    this.extra = extra;
+    this.impl = implName(d, pd);
+  }
+
+  run(d: Dnnl, ptrs: Ptr[]): void {
+    this.ports.forEach((p, i) => p.bind(d, ptrs[i]));
+    for (const p of this.ports) if (!p.output) p.move(d, this.label);
+    execute(
+      d,
+      this.prim,
+      [...this.ports.map((p): [number, Ptr] => [p.arg, p.inner]), ...this.extra],
+      this.label,
+    );
+    for (const p of this.ports) if (p.output) p.move(d, this.label);
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// Convolution
+
+/** A 2-D convolution's geometry in tfjs terms (NHWC input, HWIO filter, per-side pads). */
+export interface ConvGeom {
+  n: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function convKey(g: ConvGeom): string {
+  return [
+    g.n,
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outH,
+    g.outW,
+    g.outC,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.dilationH,
+    g.dilationW,
+    g.padTop,
+    g.padLeft,
+  ].join(",");
+}
+
+function describeConv(g: ConvGeom): string {
+  return `conv ${g.n}x${g.inH}x${g.inW}x${g.inC} * ${g.kH}x${g.kW}x${g.inC}x${g.outC} ` +
+    `stride ${g.strideH}x${g.strideW} dilation ${g.dilationH}x${g.dilationW} ` +
+    `pad ${g.padTop},${g.padLeft} -> ${g.n}x${g.outH}x${g.outW}x${g.outC}`;
+}
+
+interface ConvPrims {
+  fwdPd: Ptr;
+  fwd?: Op;
+  bwdData?: Op;
+  bwdWeights?: Op;
+  descs: { src: Uint8Array; w: Uint8Array; dst: Uint8Array };
+  args: {
+    strides: BigInt64Array;
+    dil: BigInt64Array;
+    padL: BigInt64Array;
+    padR: BigInt64Array;
+  };
+}
+
+const convCache = new Map<string, ConvPrims>();
+
+function convPrims(d: Dnnl, g: ConvGeom): ConvPrims {
+  const key = convKey(g);
+  const hit = convCache.get(key);
+  if (hit) return hit;
+  const label = describeConv(g);
+  const effH = (g.kH - 1) * g.dilationH + 1;
+  const effW = (g.kW - 1) * g.dilationW + 1;
+  // The right/bottom pad that makes oneDNN's output size formula exact for this output size
+  // (tfjs floors; trailing rows the filter never reaches count as negative padding).
+  const padBottom = (g.outH - 1) * g.strideH + effH - g.inH - g.padTop;
+  const padRight = (g.outW - 1) * g.strideW + effW - g.inW - g.padLeft;
+  const args = {
+    strides: dims([g.strideH, g.strideW]),
+    dil: dims([g.dilationH - 1, g.dilationW - 1]), // oneDNN counts dilation from 0
+    padL: dims([g.padTop, g.padLeft]),
+    padR: dims([padBottom, padRight]),
+  };
+  const descs = {
+    src: memoryDesc(d, [g.n, g.inC, g.inH, g.inW], C.tagAny),
+    w: memoryDesc(d, [g.outC, g.inC, g.kH, g.kW], C.tagAny),
+    dst: memoryDesc(d, [g.n, g.outC, g.outH, g.outW], C.tagAny),
+  };
+  const desc = new Uint8Array(CONV_DESC_BYTES);
+  check(
+    d.sym.dnnl_dilated_convolution_forward_desc_init(
+      desc,
+      C.forwardTraining,
+      C.convolutionDirect,
+      descs.src,
+      descs.w,
+      null,
+      descs.dst,
+      args.strides,
+      args.dil,
+      args.padL,
+      args.padR,
+    ),
+    "dnnl_dilated_convolution_forward_desc_init",
+    label,
+  );
+  const fwdPd = createPd(d, desc, null, `${label} (forward)`);
+  const prims: ConvPrims = { fwdPd, descs, args };
+  convCache.set(key, prims);
+  return prims;
+}
+
+function userConvMds(d: Dnnl, g: ConvGeom) {
+  return {
+    x: memoryDesc(d, [g.n, g.inC, g.inH, g.inW], C.nhwc),
+    w: memoryDesc(d, [g.outC, g.inC, g.kH, g.kW], C.hwio),
+    y: memoryDesc(d, [g.n, g.outC, g.outH, g.outW], C.nhwc),
+  };
+}
+
+/** y = conv(x, w): pointers to NHWC x, HWIO w and NHWC y. */
+export function convForward(d: Dnnl, g: ConvGeom, x: Ptr, w: Ptr, y: Ptr): void {
+  const p = convPrims(d, g);
+  if (!p.fwd) {
+    const label = `${describeConv(g)} (forward)`;
+    const u = userConvMds(d, g);
+    p.fwd = new Op(d, label, p.fwdPd, [
+      new Port(d, C.argSrc, u.x, queryMd(d, p.fwdPd, C.querySrc, label), false, 0, label),
+      new Port(d, C.argWeights, u.w, queryMd(d, p.fwdPd, C.queryWeights, label), false, 1, label),
+      new Port(d, C.argDst, u.y, queryMd(d, p.fwdPd, C.queryDst, label), true, 2, label),
+    ]);
+  }
+  p.fwd.run(d, [x, w, y]);
+}
+
+/** dx = conv's input gradient for dy and w. */
+export function convBackwardData(d: Dnnl, g: ConvGeom, dy: Ptr, w: Ptr, dx: Ptr): void {
+  const p = convPrims(d, g);
+  if (!p.bwdData) {
+    const label = `${describeConv(g)} (input gradient)`;
+    const desc = new Uint8Array(CONV_DESC_BYTES);
+    check(
+      d.sym.dnnl_dilated_convolution_backward_data_desc_init(
+        desc,
+        C.convolutionDirect,
+        p.descs.src,
+        p.descs.w,
+        p.descs.dst,
+        p.args.strides,
+        p.args.dil,
+        p.args.padL,
+        p.args.padR,
+      ),
+      "dnnl_dilated_convolution_backward_data_desc_init",
+      label,
+    );
+    const pd = createPd(d, desc, p.fwdPd, label);
+    const u = userConvMds(d, g);
+    p.bwdData = new Op(d, label, pd, [
+      new Port(d, C.argDiffDst, u.y, queryMd(d, pd, C.queryDiffDst, label), false, 0, label),
+      new Port(d, C.argWeights, u.w, queryMd(d, pd, C.queryWeights, label), false, 1, label),
+      new Port(d, C.argDiffSrc, u.x, queryMd(d, pd, C.queryDiffSrc, label), true, 2, label),
+    ]);
+  }
+  p.bwdData.run(d, [dy, w, dx]);
+}
+
+/** dw = conv's filter gradient for x and dy. */
+export function convBackwardWeights(d: Dnnl, g: ConvGeom, x: Ptr, dy: Ptr, dw: Ptr): void {
+  const p = convPrims(d, g);
+  if (!p.bwdWeights) {
+    const label = `${describeConv(g)} (filter gradient)`;
+    const desc = new Uint8Array(CONV_DESC_BYTES);
+    check(
+      d.sym.dnnl_dilated_convolution_backward_weights_desc_init(
+        desc,
+        C.convolutionDirect,
+        p.descs.src,
+        p.descs.w,
+        null,
+        p.descs.dst,
+        p.args.strides,
+        p.args.dil,
+        p.args.padL,
+        p.args.padR,
+      ),
+      "dnnl_dilated_convolution_backward_weights_desc_init",
+      label,
+    );
+    const pd = createPd(d, desc, p.fwdPd, label);
+    const u = userConvMds(d, g);
+    p.bwdWeights = new Op(d, label, pd, [
+      new Port(d, C.argSrc, u.x, queryMd(d, pd, C.querySrc, label), false, 0, label),
+      new Port(d, C.argDiffDst, u.y, queryMd(d, pd, C.queryDiffDst, label), false, 1, label),
+      new Port(
+        d,
+        C.argDiffWeights,
+        u.w,
+        queryMd(d, pd, C.queryDiffWeights, label),
+        true,
+        2,
+        label,
+      ),
+    ]);
+  }
+  p.bwdWeights.run(d, [x, dy, dw]);
+}
+
+// --------------------------------------------------------------------------------------------
+// Matmul
+
+const matmulCache = new Map<string, Op>();
+
+/**
+ * c = a @ b for row-major batched matrices: a [batchA, m, k] (or [batchA, k, m] when
+ * `transposeA`), b [batchB, k, n] (or [batchB, n, k]), c [max batch, m, n]; a batch of 1
+ * broadcasts.
+ */
+export function matmul(
+  d: Dnnl,
+  s: {
+    batchA: number;
+    batchB: number;
+    m: number;
+    k: number;
+    n: number;
+    transposeA: boolean;
+    transposeB: boolean;
+  },
+  a: Ptr,
+  b: Ptr,
+  c: Ptr,
+): void {
+  const key = `${s.batchA},${s.batchB},${s.m},${s.k},${s.n},${s.transposeA},${s.transposeB}`;
+  let op = matmulCache.get(key);
+  if (!op) {
+    const label = `matmul [${s.batchA}x${s.m}x${s.k}]${s.transposeA ? "^T" : ""} @ ` +
+      `[${s.batchB}x${s.k}x${s.n}]${s.transposeB ? "^T" : ""}`;
+    // Logical dims are (batch, rows, cols); a transposed operand is the same logical matrix
+    // stored column-major within each batch (tag acb).
+    const aMd = memoryDesc(d, [s.batchA, s.m, s.k], s.transposeA ? 17 : C.tagAbc);
+    const bMd = memoryDesc(d, [s.batchB, s.k, s.n], s.transposeB ? 17 : C.tagAbc);
+    const cMd = memoryDesc(d, [Math.max(s.batchA, s.batchB), s.m, s.n], C.tagAbc);
+    const desc = new Uint8Array(MATMUL_DESC_BYTES);
+    check(
+      d.sym.dnnl_matmul_desc_init(desc, aMd, bMd, null, cMd),
+      "dnnl_matmul_desc_init",
+      label,
+    );
+    const pd = createPd(d, desc, null, label);
+    op = new Op(d, label, pd, [
+      new Port(d, C.argSrc, aMd, aMd, false, 0, label),
+      new Port(d, C.argWeights, bMd, bMd, false, 1, label),
+      new Port(d, C.argDst, cMd, cMd, true, 2, label),
+    ]);
+    d.sym.dnnl_primitive_desc_destroy(pd);
+    matmulCache.set(key, op);
+  }
+  op.run(d, [a, b, c]);
+}
+
+// --------------------------------------------------------------------------------------------
+// Instance normalization (batch normalization over one NHWC image)
+
+interface NormPrims {
+  fwd: Op;
+  fwdPd: Ptr;
+  bwd?: Op;
+  dataMd: Uint8Array;
+  statMd: Uint8Array;
+}
+
+const normCache = new Map<string, NormPrims>();
+
+function normPrims(d: Dnnl, h: number, w: number, c: number, eps: number): NormPrims {
+  const key = `${h},${w},${c},${eps}`;
+  const hit = normCache.get(key);
+  if (hit) return hit;
+  const label = `instance norm 1x${h}x${w}x${c} eps ${eps}`;
+  const dataMd = memoryDesc(d, [1, c, h, w], C.nhwc);
+  const desc = new Uint8Array(BNORM_DESC_BYTES);
+  check(
+    d.sym.dnnl_batch_normalization_forward_desc_init(
+      desc,
+      C.forwardTraining,
+      dataMd,
+      eps,
+      C.bnormNone,
+    ),
+    "dnnl_batch_normalization_forward_desc_init",
+    label,
+  );
+  const fwdPd = createPd(d, desc, null, `${label} (forward)`);
+  const statMd = memoryDesc(d, [c], C.tagA);
+  const fwd = new Op(d, `${label} (forward)`, fwdPd, [
+    new Port(d, C.argSrc, dataMd, dataMd, false, 0, label),
+    new Port(d, C.argDst, dataMd, dataMd, true, 1, label),
+    new Port(d, C.argMean, statMd, statMd, true, 2, label),
+    new Port(d, C.argVariance, statMd, statMd, true, 3, label),
+  ]);
+  const prims: NormPrims = { fwd, fwdPd, dataMd, statMd };
+  normCache.set(key, prims);
+  return prims;
+}
+
+/**
+ * y = (x - mean) / sqrt(var + eps) per channel over one NHWC image of h x w x c floats;
+ * writes the per-channel mean and (biased) variance too.
+ */
+export function instanceNormForward(
+  d: Dnnl,
+  s: { h: number; w: number; c: number; eps: number },
+  x: Ptr,
+  y: Ptr,
+  mean: Ptr,
+  variance: Ptr,
+): void {
+  normPrims(d, s.h, s.w, s.c, s.eps).fwd.run(d, [x, y, mean, variance]);
+}
+
+/** dx of {@link instanceNormForward} from x, its mean and variance, and dy. */
+export function instanceNormBackward(
+  d: Dnnl,
+  s: { h: number; w: number; c: number; eps: number },
+  x: Ptr,
+  mean: Ptr,
+  variance: Ptr,
+  dy: Ptr,
+  dx: Ptr,
+): void {
+  const p = normPrims(d, s.h, s.w, s.c, s.eps);
+  if (!p.bwd) {
+    const label = `instance norm 1x${s.h}x${s.w}x${s.c} eps ${s.eps} (backward)`;
+    const desc = new Uint8Array(BNORM_DESC_BYTES);
+    check(
+      d.sym.dnnl_batch_normalization_backward_desc_init(
+        desc,
+        C.backwardData,
+        p.dataMd,
+        p.dataMd,
+        s.eps,
+        C.bnormNone,
+      ),
+      "dnnl_batch_normalization_backward_desc_init",
+      label,
+    );
+    const pd = createPd(d, desc, p.fwdPd, label);
+    p.bwd = new Op(d, label, pd, [
+      new Port(d, C.argSrc, p.dataMd, p.dataMd, false, 0, label),
+      new Port(d, C.argMean, p.statMd, p.statMd, false, 1, label),
+      new Port(d, C.argVariance, p.statMd, p.statMd, false, 2, label),
+      new Port(d, C.argDiffDst, p.dataMd, p.dataMd, false, 3, label),
+      new Port(d, C.argDiffSrc, p.dataMd, p.dataMd, true, 4, label),
+    ]);
+    d.sym.dnnl_primitive_desc_destroy(pd);
+  }
+  p.bwd.run(d, [x, mean, variance, dy, dx]);
+}
+
+// --------------------------------------------------------------------------------------------
+// Element-wise activations
+
+/** The activations the native backend runs in oneDNN. */
+export type Activation = "relu" | "leakyRelu" | "tanh";
+
+interface EltPrims {
+  fwdPd: Ptr;
+  fwd: Op;
+  bwd?: Op;
+  md: Uint8Array;
+}
+
+const eltCache = new Map<string, EltPrims>();
+
+function eltAlg(kind: Activation): number {
+  return kind === "tanh" ? C.eltwiseTanhUseDst : C.eltwiseRelu;
+}
+
+function eltPrims(d: Dnnl, kind: Activation, size: number, alpha: number): EltPrims {
+  const key = `${kind},${size},${alpha}`;
+  const hit = eltCache.get(key);
+  if (hit) return hit;
+  const label = `${kind} over ${size} floats${kind === "leakyRelu" ? ` slope ${alpha}` : ""}`;
+  const md = memoryDesc(d, [size], C.tagA);
+  const desc = new Uint8Array(ELTWISE_DESC_BYTES);
+  check(
+    d.sym.dnnl_eltwise_forward_desc_init(desc, C.forwardTraining, eltAlg(kind), md, alpha, 0),
+    "dnnl_eltwise_forward_desc_init",
+    label,
+  );
+  const fwdPd = createPd(d, desc, null, `${label} (forward)`);
+  const fwd = new Op(d, `${label} (forward)`, fwdPd, [
+    new Port(d, C.argSrc, md, md, false, 0, label),
+    new Port(d, C.argDst, md, md, true, 1, label),
+  ]);
+  const prims = { fwdPd, fwd, md };
+  eltCache.set(key, prims);
+  return prims;
+}
+
+/** y = activation(x) over `size` floats (`alpha`: LeakyReLU's negative slope, else 0). */
+export function activationForward(
+  d: Dnnl,
+  kind: Activation,
+  size: number,
+  alpha: number,
+  x: Ptr,
+  y: Ptr,
+): void {
+  eltPrims(d, kind, size, alpha).fwd.run(d, [x, y]);
+}
+
+/**
+ * dx of an activation: from its input `xOrY` for ReLU / LeakyReLU, from its output for tanh
+ * (oneDNN's `use_dst_for_bwd` form, as tfjs's TanhGrad).
+ */
+export function activationBackward(
+  d: Dnnl,
+  kind: Activation,
+  size: number,
+  alpha: number,
+  xOrY: Ptr,
+  dy: Ptr,
+  dx: Ptr,
+): void {
+  const p = eltPrims(d, kind, size, alpha);
+  if (!p.bwd) {
+    const label = `${kind} over ${size} floats (backward)`;
+    const desc = new Uint8Array(ELTWISE_DESC_BYTES);
+    check(
+      d.sym.dnnl_eltwise_backward_desc_init(desc, eltAlg(kind), p.md, p.md, alpha, 0),
+      "dnnl_eltwise_backward_desc_init",
+      label,
+    );
+    const pd = createPd(d, desc, p.fwdPd, label);
+    p.bwd = new Op(d, label, pd, [
+      new Port(d, kind === "tanh" ? C.argDst : C.argSrc, p.md, p.md, false, 0, label),
+      new Port(d, C.argDiffDst, p.md, p.md, false, 1, label),
+      new Port(d, C.argDiffSrc, p.md, p.md, true, 2, label),
+    ]);
+    d.sym.dnnl_primitive_desc_destroy(pd);
+  }
+  p.bwd.run(d, [xOrY, dy, dx]);
+}
+
+/** Number of cached primitive sets (for tests: caching by shape works). */
+export function cachedPrimitives(): number {
+  return convCache.size + matmulCache.size + normCache.size + eltCache.size;
+}

@@ -1,0 +1,307 @@
+/**
+ * The native backend (oneDNN 2.x through FFI): every native kernel against the cpu backend, a
+ * tiny CycleGAN trained 3 steps with the same losses as on cpu, no tensor or native-memory
+ * growth, status codes turned into errors, and the fallbacks when oneDNN is missing.
+ *
+ * CI installs `libdnnl2`, so there a missing library is a failure, not a skip.
+ */
+import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
+import { tf } from "../lib/tf.ts";
+import { type BackendName, selectBackend } from "../lib/backend/mod.ts";
+import { probeDnnl } from "../lib/backend/native/dnnl.ts";
+import { DnnlError, openDnnl } from "../lib/backend/native/dnnl.ts";
+import {
+  arenaBytes,
+  cachedPrimitives,
+  convForward,
+  type ConvGeom,
+} from "../lib/backend/native/prims.ts";
+import { convAgreement, maxRelativeDiff, smallNetLosses } from "../lib/backend/selftest.ts";
+import { instanceNorm } from "../lib/nn/layers.ts";
+import {
+  createCycleGan,
+  type CycleGanOptions,
+  disposeCycleGan,
+  LOSS_NAMES,
+  trainStep,
+} from "../lib/train/cyclegan.ts";
+import { Rng } from "../lib/nn/rng.ts";
+
+const probe = probeDnnl();
+const ignore = !probe.ok && !Deno.env.get("CI");
+const name = (s: string) => `${s} (${probe.ok ? probe.detail : probe.why})`;
+
+function requireDnnl(): void {
+  assert(probe.ok, `oneDNN unavailable: ${!probe.ok && probe.why}`);
+}
+
+/** max |a - b| / max |b|. */
+function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let mag = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    mag = Math.max(mag, Math.abs(b[i]));
+  }
+  return err / Math.max(mag, 1e-12);
+}
+
+/** Runs `f` on cpu and on native; returns both results as arrays. */
+async function onBoth(
+  f: () => tf.Tensor[],
+): Promise<{ cpu: Float32Array[]; native: Float32Array[] }> {
+  const out: Record<string, Float32Array[]> = {};
+  for (const b of ["cpu", "native"] as BackendName[]) {
+    await selectBackend(b);
+    const before = tf.memory().numTensors;
+    const ts = tf.tidy(f);
+    out[b] = await Promise.all(ts.map(async (t) => await t.data() as Float32Array));
+    tf.dispose(ts);
+    assertEquals(tf.memory().numTensors, before, `tensors leaked on ${b}`);
+  }
+  return { cpu: out.cpu, native: out.native };
+}
+
+Deno.test({
+  name: name("native: every model-zoo convolution agrees with cpu (y, dx, dW)"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    for (const row of await convAgreement("native")) {
+      for (const k of ["y", "dx", "dw"] as const) {
+        assert(row[k] <= 1e-4, `native ${row.name} ${k}: rel error ${row[k]}`);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: name("native: convolutions at the model zoo's real layer shapes agree with cpu"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    // [x, w, stride, pad] as the ResNet generator (64 px, ngf 64) and PatchGAN use them.
+    const cases: Array<[number[], number[], number, "valid" | number]> = [
+      [[1, 70, 70, 3], [7, 7, 3, 64], 1, "valid"],
+      [[1, 64, 64, 64], [3, 3, 64, 128], 2, 1],
+      [[1, 32, 32, 128], [3, 3, 128, 256], 2, 1],
+      [[1, 18, 18, 256], [3, 3, 256, 256], 1, "valid"],
+      [[1, 70, 70, 64], [7, 7, 64, 3], 1, "valid"],
+      [[1, 64, 64, 3], [4, 4, 3, 64], 2, 1],
+      [[1, 8, 8, 256], [4, 4, 256, 512], 1, 1],
+      [[1, 7, 7, 512], [4, 4, 512, 1], 1, 1],
+    ];
+    for (const [xs, ws, stride, p] of cases) {
+      const pad = p === "valid" ? "valid" : [[0, 0], [p, p], [p, p], [0, 0]] as [
+        [number, number],
+        [number, number],
+        [number, number],
+        [number, number],
+      ];
+      const r = await onBoth(() => {
+        const x = tf.randomNormal(
+          xs as [number, number, number, number],
+          0,
+          1,
+          "float32",
+          3,
+        ) as tf.Tensor4D;
+        const w = tf.randomNormal(
+          ws as [number, number, number, number],
+          0,
+          0.1,
+          "float32",
+          4,
+        ) as tf.Tensor4D;
+        const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, stride, pad);
+        const y = f(x, w);
+        const g = tf.randomNormal(y.shape, 0, 1, "float32", 5);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), g))
+        )([x, w]);
+        return [y, dx, dw];
+      });
+      ["y", "dx", "dW"].forEach((k, i) => {
+        const e = rel(r.native[i], r.cpu[i]);
+        assert(e <= 1e-4, `conv x [${xs}] w [${ws}] s${stride} ${k}: rel error ${e}`);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: name("native: matmul, instance norm (batch 2) and activation gradients agree with cpu"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    const mm = await onBoth(() => {
+      const a = tf.randomNormal([3, 5, 7], 0, 1, "float32", 1);
+      const b = tf.randomNormal([1, 7, 4], 0, 1, "float32", 2);
+      const bt = tf.randomNormal([3, 4, 7], 0, 1, "float32", 3);
+      return [
+        tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
+        tf.matMul(a as tf.Tensor3D, bt as tf.Tensor3D, false, true),
+        tf.matMul(tf.transpose(a, [0, 2, 1]) as tf.Tensor3D, bt as tf.Tensor3D, true, true),
+        tf.matMul(
+          tf.randomNormal([64, 576], 0, 1, "float32", 4),
+          tf.randomNormal([576, 32], 0, 1, "float32", 5),
+        ),
+      ];
+    });
+    mm.cpu.forEach((c, i) => assert(rel(mm.native[i], c) <= 1e-5, `matmul ${i}`));
+
+    const norm = await onBoth(() => {
+      const x = tf.randomNormal([2, 9, 7, 6], 3, 2, "float32", 6) as tf.Tensor4D;
+      const g = tf.randomNormal([2, 9, 7, 6], 0, 1, "float32", 7);
+      const f = (a: tf.Tensor) => tf.sum(tf.mul(instanceNorm(a as tf.Tensor4D), g));
+      return [instanceNorm(x), tf.grad(f)(x)];
+    });
+    assert(rel(norm.native[0], norm.cpu[0]) <= 1e-5, "instance norm forward");
+    assert(rel(norm.native[1], norm.cpu[1]) <= 1e-4, "instance norm backward");
+
+    const act = await onBoth(() => {
+      const x = tf.randomNormal([1, 6, 6, 5], 0, 1, "float32", 8);
+      const g = tf.randomNormal([1, 6, 6, 5], 0, 1, "float32", 9);
+      const grad = (f: (t: tf.Tensor) => tf.Tensor) => tf.grad((t) => tf.sum(tf.mul(f(t), g)))(x);
+      return [grad(tf.relu), grad((t) => tf.leakyRelu(t, 0.2)), grad(tf.tanh)];
+    });
+    act.cpu.forEach((c, i) => assert(rel(act.native[i], c) <= 1e-6, `activation grad ${i}`));
+  },
+});
+
+Deno.test({
+  name: name("native: the small net trains as on cpu, without tensor growth"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    const cpu = await smallNetLosses("cpu");
+    const r = await smallNetLosses("native");
+    const e = maxRelativeDiff(r.losses, cpu.losses);
+    assert(e <= 1e-3, `native losses ${r.losses} vs cpu ${cpu.losses} (rel ${e})`);
+    assertEquals(r.counts[1], r.counts[2], "tensor count grows on native");
+  },
+});
+
+const TINY: Partial<CycleGanOptions> = {
+  netG: "resnet_6blocks",
+  ngf: 4,
+  ndf: 4,
+  pool_size: 2,
+  lambda_identity: 0.5,
+};
+
+async function tinySteps(
+  backend: BackendName,
+  options: Partial<CycleGanOptions>,
+  size: number,
+) {
+  await selectBackend(backend);
+  const m = createCycleGan({ ...TINY, ...options }, new Rng(42));
+  const A = tf.randomUniform([1, size, size, 3], -1, 1, "float32", 1) as tf.Tensor4D;
+  const B = tf.randomUniform([1, size, size, 3], -1, 1, "float32", 2) as tf.Tensor4D;
+  const losses = [];
+  const memory = [];
+  for (let i = 0; i < 3; i++) {
+    losses.push(await trainStep(m, A, B));
+    const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8
+      .length;
+    memory.push({
+      tensors: tf.memory().numTensors,
+      arena: arenaBytes(),
+      primitives: cachedPrimitives(),
+      heap,
+    });
+  }
+  disposeCycleGan(m);
+  tf.dispose([A, B]);
+  return { losses, memory };
+}
+
+for (const netG of ["resnet_6blocks", "unet_128"]) {
+  Deno.test({
+    name: name(`native: a tiny CycleGAN (${netG}) trains 3 steps with cpu's losses, no growth`),
+    ignore,
+    fn: async () => {
+      requireDnnl();
+      const options = netG === "unet_128"
+        ? { netG, gan_mode: "vanilla" as const }
+        : { netG, gan_mode: "lsgan" as const };
+      const size = netG === "unet_128" ? 128 : 32;
+      const cpu = await tinySteps("cpu", options, size);
+      const nat = await tinySteps("native", options, size);
+      for (let i = 0; i < 3; i++) {
+        for (const k of LOSS_NAMES) {
+          const a = nat.losses[i][k];
+          const b = cpu.losses[i][k];
+          const e = Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+          assert(e <= 1e-3, `step ${i} ${k}: native ${a} vs cpu ${b} (rel ${e})`);
+        }
+      }
+      // No growth after the first step: tensors, oneDNN primitive caches, scratch arenas and
+      // the wasm heap are what they were after step 2.
+      assertEquals(nat.memory[2], nat.memory[1], "native memory grows across steps");
+    },
+  });
+}
+
+Deno.test({
+  name: name("native: a failing oneDNN call is an error naming the primitive and its shapes"),
+  ignore,
+  fn: () => {
+    requireDnnl();
+    const d = openDnnl(1);
+    // A zero stride: oneDNN rejects the descriptor.
+    const g: ConvGeom = {
+      n: 1,
+      inH: 8,
+      inW: 8,
+      inC: 4,
+      outH: 30,
+      outW: 30,
+      outC: 4,
+      kH: 3,
+      kW: 3,
+      strideH: 0,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+    };
+    const buf = new Float32Array(30 * 30 * 4);
+    const p = Deno.UnsafePointer.of(buf);
+    const err = assertThrows(() => convForward(d, g, p, p, p), DnnlError);
+    assertMatch(err.message, /dnnl_\w+ failed \(\w+\) for conv 1x8x8x4 \* 3x3x4x4/);
+  },
+});
+
+async function backendsCli(env: Record<string, string>, ...flags: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...flags,
+      new URL("../lib/cli/backends.ts", import.meta.url).pathname,
+      "--backend",
+      "native",
+    ],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("native: a missing oneDNN is one clear line with the install hint", async () => {
+  const r = await backendsCli({ CYCLEBENCH_DNNL: "/nonexistent/libdnnl.so.2" }, "-A");
+  assertEquals(r.code, 1, r.stderr);
+  assertMatch(r.stderr, /cannot open oneDNN \(\/nonexistent\/libdnnl\.so\.2\)/);
+  assertMatch(r.stderr, /apt install libdnnl2/);
+  assert(!/^\s+at /m.test(r.stderr), `stack trace printed:\n${r.stderr}`);
+});
+
+Deno.test("native: without --allow-ffi the message says so", async () => {
+  const r = await backendsCli({}, "--allow-read", "--allow-env", "--allow-sys", "--allow-net");
+  assertEquals(r.code, 1, r.stderr);
+  assertMatch(r.stderr, /--allow-ffi/);
+});
