@@ -166,6 +166,18 @@ Deno.test({
       return [grad(tf.relu), grad((t) => tf.leakyRelu(t, 0.2)), grad(tf.tanh)];
     });
     act.cpu.forEach((c, i) => assert(rel(act.native[i], c) <= 1e-6, `activation grad ${i}`));
+
+    const pads = await onBoth(() => {
+      const x = tf.randomNormal([2, 7, 6, 3], 0, 1, "float32", 10);
+      const out: tf.Tensor[] = [];
+      for (const mode of ["reflect", "symmetric"] as const) {
+        const p: Array<[number, number]> = [[0, 0], [3, 2], [1, 3], [0, 0]];
+        const g = tf.randomNormal([2, 12, 10, 3], 0, 1, "float32", 11);
+        out.push(tf.grad((t) => tf.sum(tf.mul(tf.mirrorPad(t, p, mode), g)))(x));
+      }
+      return out;
+    });
+    pads.cpu.forEach((c, i) => assert(rel(pads.native[i], c) <= 1e-6, `mirror-pad grad ${i}`));
   },
 });
 

@@ -106,13 +106,30 @@ function reversed(
   return tf.concat(rows, axis);
 }
 
+/** The native backend's one-pass MirrorPad gradient kernel (lib/backend/native/kernels.ts). */
+const FUSED_GRAD = "CyclebenchMirrorPadGrad";
+
 function mirrorPadGradFunc(
   dy: tf.Tensor | tf.Tensor[],
   _saved: tf.Tensor[],
   attrs: tf.NamedAttrMap,
 ): ReturnType<tf.GradFunc> {
   const { paddings, mode } = attrs as unknown as tf.MirrorPadAttrs;
-  return { x: () => mirrorPadGrad(dy as tf.Tensor, { paddings, mode }) };
+  const g = dy as tf.Tensor;
+  // A backend's one-pass kernel (native), for the NHWC spatial padding the networks use.
+  if (
+    g.rank === 4 && paddings[0][0] === 0 && paddings[0][1] === 0 && paddings[3][0] === 0 &&
+    paddings[3][1] === 0 && tf.getKernel(FUSED_GRAD, tf.getBackend())
+  ) {
+    return {
+      x: () =>
+        tf.engine().runKernel(FUSED_GRAD, { dy: g }, {
+          paddings,
+          mode,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    };
+  }
+  return { x: () => mirrorPadGrad(g, { paddings, mode }) };
 }
 
 const MIRROR_PAD_SLOT: GradientSlot = {

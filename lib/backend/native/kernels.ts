@@ -11,6 +11,7 @@
  * | `BatchMatMul`                        | matmul (row-major, transposes as strides)           |
  * | `CyclebenchInstanceNorm` (+ `Grad`)  | batch normalization over one image, per image       |
  * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
+ * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
  * `lib/nn/layers.ts` (instance norm) and by the activation gradients of `./gradients.ts` when the
@@ -38,6 +39,22 @@ export const INSTANCE_NORM = "CyclebenchInstanceNorm";
 export const INSTANCE_NORM_GRAD = "CyclebenchInstanceNormGrad";
 /** Kernel name of the activation backward pass (inputs xOrY, dy; attrs kind, alpha). */
 export const ACTIVATION_GRAD = "CyclebenchActivationGrad";
+/** Kernel name of the exact 4-D mirror-pad gradient (input dy; attrs paddings, mode). */
+export const MIRROR_PAD_GRAD = "CyclebenchMirrorPadGrad";
+
+/**
+ * Where each padded coordinate along one axis reads from: `reflect` mirrors around the edge
+ * element, `symmetric` repeats it (tfjs's MirrorPad modes).
+ */
+function mirrorSource(n: number, before: number, after: number, reflect: boolean): Int32Array {
+  const src = new Int32Array(n + before + after);
+  const off = reflect ? 1 : 0;
+  for (let i = 0; i < src.length; i++) {
+    const j = i - before;
+    src[i] = j < 0 ? -j - 1 + off : j >= n ? 2 * n - j - 1 - off : j;
+  }
+  return src;
+}
 
 type KernelArgs = {
   inputs: tf.NamedTensorInfoMap;
@@ -269,6 +286,41 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     return dx;
   };
 
+  // The exact MirrorPad gradient in one pass over dy: every padded pixel adds its channel
+  // vector to the pixel it was copied from (the training kit's tf-op version takes ~10 slice,
+  // pad, concat and add kernels per call). Batch and channel paddings are not folded here.
+  const mirrorPadGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
+    const { dy } = inputs as { dy: tf.TensorInfo };
+    const { paddings, mode } = attrs as unknown as tf.MirrorPadAttrs;
+    requireFloat(MIRROR_PAD_GRAD, dy);
+    const [n, ph, pw, c] = dy.shape;
+    const [[t, bt], [l, r]] = [paddings[1], paddings[2]];
+    const h = ph - t - bt;
+    const w = pw - l - r;
+    const b = wasmOf(backend);
+    const dx = b.makeOutput([n, h, w, c], "float32");
+    const reflect = mode === "reflect";
+    const rows = mirrorSource(h, t, bt, reflect);
+    const cols = mirrorSource(w, l, r, reflect);
+    const g = b.typedArrayFromHeap(dy) as Float32Array;
+    const out = b.typedArrayFromHeap(dx) as Float32Array;
+    out.fill(0);
+    for (let img = 0; img < n; img++) {
+      const gi = img * ph * pw * c;
+      const oi = img * h * w * c;
+      for (let y = 0; y < ph; y++) {
+        const orow = oi + rows[y] * w * c;
+        const grow = gi + y * pw * c;
+        for (let x = 0; x < pw; x++) {
+          const o = orow + cols[x] * c;
+          const s = grow + x * c;
+          for (let ch = 0; ch < c; ch++) out[o + ch] += g[s + ch];
+        }
+      }
+    }
+    return dx;
+  };
+
   const k = (
     kernelName: string,
     kernelFunc: (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
@@ -281,5 +333,6 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     k(INSTANCE_NORM, instanceNorm),
     k(INSTANCE_NORM_GRAD, instanceNormGrad),
     k(ACTIVATION_GRAD, activationGrad),
+    k(MIRROR_PAD_GRAD, mirrorPadGrad),
   ];
 }
