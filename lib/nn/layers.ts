@@ -61,11 +61,24 @@ function fusedInstanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
     const [y, mean, variance] = tf.engine().runKernel(FUSED_NORM, { x }, {
       eps,
     }) as tf.Tensor[];
-    save([x, mean, variance]);
+    // y is saved too: tfjs's saved tensors stay on the tape (a clone node), and double
+    // backprop must see y exactly as instanceNormOp's gradient does (it uses the saved y).
+    save([x, y, mean, variance]);
     return {
       value: y as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, m, v] = saved;
+        const [sx, sy, m, v] = saved;
+        if (
+          (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0
+        ) {
+          // Double backprop (WGAN-GP through an instance-normed D): instanceNormOp's closed
+          // form, in ops the outer tape can differentiate, with the same saved inputs.
+          const [n, , , c] = sx.shape;
+          const r = tf.reshape(tf.rsqrt(tf.add(v, eps)), [n, 1, 1, c]);
+          const gMean = tf.mean(dy, [1, 2], true);
+          const gyMean = tf.mean(tf.mul(dy, sy), [1, 2], true);
+          return tf.mul(r, tf.sub(tf.sub(dy, gMean), tf.mul(sy, gyMean)));
+        }
         return tf.engine().runKernel(FUSED_NORM_GRAD, { x: sx, mean: m, variance: v, dy }, {
           eps,
         }) as tf.Tensor;

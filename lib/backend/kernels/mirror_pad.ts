@@ -119,8 +119,10 @@ function mirrorPadGradFunc(
   // A backend's one-pass kernel (native), for the NHWC spatial padding the networks use.
   if (
     g.rank === 4 && paddings[0][0] === 0 && paddings[0][1] === 0 && paddings[3][0] === 0 &&
-    paddings[3][1] === 0 && tf.getKernel(FUSED_GRAD, tf.getBackend())
+    paddings[3][1] === 0 && tf.getKernel(FUSED_GRAD, tf.getBackend()) &&
+    (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0
   ) {
+    // (Under an outer tape, double backprop needs the differentiable op version below.)
     return {
       x: () =>
         tf.engine().runKernel(FUSED_GRAD, { dy: g }, {

@@ -31,7 +31,9 @@ function slot(
       kernelName,
       ...save,
       gradFunc: (dy, saved, attrs) => {
-        if (!tf.getKernel(ACTIVATION_GRAD, tf.getBackend())) {
+        // Under an outer tape (double backprop: WGAN-GP differentiates D's input gradient),
+        // tfjs's composite gradient is what can be differentiated again; our kernel cannot.
+        if (!tf.getKernel(ACTIVATION_GRAD, tf.getBackend()) || beingDifferentiated()) {
           const original = builtin(s);
           if (!original) throw new Error(`No built-in ${kernelName} gradient to delegate to`);
           return original.gradFunc(dy, saved, attrs);
@@ -49,6 +51,15 @@ function slot(
     },
   };
   return s;
+}
+
+/**
+ * Whether gradients computed now are themselves recorded for differentiation (a gradient tape
+ * is active around the one being back-propagated).
+ */
+export function beingDifferentiated(): boolean {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
+  return state.gradientDepth > 0;
 }
 
 const SLOTS: readonly GradientSlot[] = [

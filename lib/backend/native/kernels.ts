@@ -12,6 +12,7 @@
  * | `CyclebenchInstanceNorm` (+ `Grad`)  | batch normalization over one image, per image       |
  * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
  * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
+ * | `Identity`                           | none: a shared, reference-counted view (no copy)    |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
  * `lib/nn/layers.ts` (instance norm) and by the activation gradients of `./gradients.ts` when the
@@ -321,6 +322,17 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     return dx;
   };
 
+  // tfjs clones every tensor a gradient saves (and customGrad's save() does too); the wasm
+  // Identity kernel copies the data, ~1,150 copies per CycleGAN iteration. Tensors are
+  // immutable, so the clone can share the data with a reference count, as the cpu backend's
+  // Identity and wasm's own Reshape do.
+  const identity = ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") throw new Error("native Identity: string tensors are not supported");
+    wasmOf(backend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+
   const k = (
     kernelName: string,
     kernelFunc: (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
@@ -334,5 +346,6 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     k(INSTANCE_NORM_GRAD, instanceNormGrad),
     k(ACTIVATION_GRAD, activationGrad),
     k(MIRROR_PAD_GRAD, mirrorPadGrad),
+    k("Identity", identity),
   ];
 }
