@@ -151,6 +151,19 @@ Deno.test({
     });
     mm.cpu.forEach((c, i) => assert(rel(mm.native[i], c) <= 1e-5, `matmul ${i}`));
 
+    const sums = await onBoth(() => {
+      const x = tf.randomNormal([2, 5, 6, 7], 0, 1, "float32", 12);
+      return [
+        tf.sum(x, [0, 1, 2]),
+        tf.sum(x, [0, 1], true),
+        tf.sum(x),
+        tf.sum(x, [1, 2]),
+        tf.sum(x, -1),
+        tf.sum(tf.cast(tf.greater(x, 0), "int32"), [0, 1, 2]),
+      ];
+    });
+    sums.cpu.forEach((c, i) => assert(rel(sums.native[i], c) <= 1e-5, `sum ${i}`));
+
     const norm = await onBoth(() => {
       const x = tf.randomNormal([2, 9, 7, 6], 3, 2, "float32", 6) as tf.Tensor4D;
       const g = tf.randomNormal([2, 9, 7, 6], 0, 1, "float32", 7);

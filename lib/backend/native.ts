@@ -7,7 +7,8 @@
  *
  * Threads: 1 by default (OpenMP); `threads: 2` doubles big convolutions on an idle machine but
  * collapses when the other core is busy (ffi-native-kernels.md, "Threads and contention"), so
- * it is opt-in like the wasm threads; the count is recorded with every run.
+ * it is opt-in like the wasm threads (`--threads 2` for the bench, `CYCLEBENCH_THREADS=2` for
+ * any command); the count is recorded with every run.
  * @module
  */
 import { tf } from "../tf.ts";
@@ -53,10 +54,10 @@ export const native: BackendEntry = {
   probe() {
     return Promise.resolve(probeDnnl());
   },
-  async activate({ threads = 1 }) {
+  async activate({ threads }) {
     let d;
     try {
-      d = openDnnl(threads);
+      d = openDnnl(threads ?? threadsFromEnv());
     } catch (e) {
       if (e instanceof DnnlUnavailableError) throw new BackendUnavailableError("native", e.message);
       throw e;
@@ -77,6 +78,28 @@ export const native: BackendEntry = {
     };
   },
 };
+
+/**
+ * `CYCLEBENCH_THREADS` (a positive integer) when no thread count was passed: how a sweep run
+ * opts into 2 threads without changing its config (and so its run id). Default 1.
+ */
+function threadsFromEnv(): number {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get("CYCLEBENCH_THREADS");
+  } catch {
+    return 1;
+  }
+  if (v === undefined || v === "") return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new BackendUnavailableError(
+      "native",
+      `CYCLEBENCH_THREADS="${v}" is not a thread count; expected a positive integer`,
+    );
+  }
+  return n;
+}
 
 /** The widest x86 vector ISA the CPU reports (what oneDNN's JIT will use). */
 function isaName(): string {

@@ -13,6 +13,7 @@
  * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
  * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
  * | `Identity`                           | none: a shared, reference-counted view (no copy)    |
+ * | `Sum` over leading axes (bias grads) | (JS over the heap) column sums, float64 accumulators |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
  * `lib/nn/layers.ts` (instance norm) and by the activation gradients of `./gradients.ts` when the
@@ -113,6 +114,8 @@ function empty(shape: number[]): boolean {
 
 /** The kernel functions, closed over one opened oneDNN. */
 export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
+  const wasmSum = tf.getKernel("Sum", "wasm");
+  if (!wasmSum) throw new Error("native backend: the wasm backend has no Sum kernel");
   const conv2D = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const a = attrs as unknown as tf.Conv2DAttrs;
@@ -333,6 +336,34 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   };
 
+  // Bias gradients reduce a [N, H, W, C] dy over its leading axes. wasm's Sum moves those axes
+  // innermost with a transpose first, which costs more than the convolution's bias add at
+  // 128 px; summing columns of the [N*H*W, C] view in one pass (float64 accumulators) doesn't.
+  // Other reductions go to wasm's Sum.
+  const sum = (args: KernelArgs): tf.TensorInfo => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading || tf.util.sizeFromShape(x.shape) === 0) {
+      return wasmSum.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    }
+    const kept = x.shape.slice(axes.length);
+    const cols = tf.util.sizeFromShape(kept);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const b = wasmOf(args.backend);
+    const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    const out = b.makeOutput(outShape, "float32");
+    const src = b.typedArrayFromHeap(x) as Float32Array;
+    const acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+    }
+    (b.typedArrayFromHeap(out) as Float32Array).set(acc);
+    return out;
+  };
+
   const k = (
     kernelName: string,
     kernelFunc: (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
@@ -347,5 +378,6 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     k(ACTIVATION_GRAD, activationGrad),
     k(MIRROR_PAD_GRAD, mirrorPadGrad),
     k("Identity", identity),
+    k("Sum", sum),
   ];
 }
