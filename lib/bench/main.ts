@@ -1,7 +1,8 @@
 /**
  * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] [--sizes 64,128]
- * [--configs N,N] [--repeats N] [--threads N] [--out DIR]`
- * (`--threads 2`: the opt-in multi-threaded wasm build)
+ * [--configs N,N] [--repeats N] [--threads N] [--profile] [--out DIR]`
+ * (`--threads 2`: the opt-in multi-threaded wasm build, or oneDNN's OpenMP threads on native;
+ * `--profile`: where one iteration's time goes, kernel by kernel, convolutions vs the rest)
  *
  * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
  * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations with
@@ -14,7 +15,12 @@ import { describeBackend, isBackendChoice, selectBackend } from "../backend/mod.
 import { runMain, UserError } from "../cli/_errors.ts";
 import { intFlag, parseFlags } from "../cli/_flags.ts";
 import { benchOps, type OpRow } from "./ops.ts";
-import { benchIteration, ITERATION_CONFIGS, type IterationRow } from "./iteration.ts";
+import {
+  benchIteration,
+  ITERATION_CONFIGS,
+  type IterationRow,
+  profileIteration,
+} from "./iteration.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
 import { openDataset } from "../data/mod.ts";
 import { benchLoading } from "../data/bench.ts";
@@ -48,6 +54,7 @@ async function main(): Promise<number> {
         repeats: { type: "string" },
         out: { type: "string", default: "results/bench" },
         threads: { type: "string" },
+        profile: { type: "boolean", default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -58,7 +65,7 @@ async function main(): Promise<number> {
   for (const b of backends) {
     if (!isBackendChoice(b)) {
       throw new UserError(
-        `--backend "${b}" is not a backend; expected auto, tensorflow, webgpu, wasm or cpu`,
+        `--backend "${b}" is not a backend; expected auto, tensorflow, webgpu, native, wasm or cpu`,
         2,
       );
     }
@@ -116,6 +123,31 @@ async function main(): Promise<number> {
         );
       }
     }
+    const profiles = [];
+    if (values.profile) {
+      for (const i of configIdx) {
+        const p = await profileIteration(ITERATION_CONFIGS[i]);
+        const conv = p.kernels.filter((k) => k.name.startsWith("Conv2D"))
+          .reduce((s, k) => s + k.ms, 0);
+        // customGrad scopes time their inner kernels again: leave them out of the sum.
+        const all = p.kernels.filter((k) => k.name !== "unnamed scope")
+          .reduce((s, k) => s + k.ms, 0);
+        profiles.push({ config: ITERATION_CONFIGS[i].name, convMs: conv, ...p, kernelMs: all });
+        console.log(
+          `\nwhere the time goes: ${ITERATION_CONFIGS[i].name} (one profiled iteration, ` +
+            `${p.totalMs.toFixed(0)} ms; convolutions ${conv.toFixed(0)} ms = ` +
+            `${(100 * conv / all).toFixed(0)} % of kernel time)`,
+        );
+        console.log(table(
+          p.kernels.filter((k) => k.name !== "unnamed scope").slice(0, 12).map((k) => ({
+            kernel: k.name,
+            ms: k.ms,
+            calls: k.calls,
+            "%": 100 * k.ms / all,
+          })),
+        ));
+      }
+    }
     const loading = [];
     if (values.data || both) {
       // Data loading against the 64 px iteration: the issue's goal is < 5 % of it.
@@ -137,7 +169,7 @@ async function main(): Promise<number> {
           `${(100 * ms / ref.ms).toFixed(2)} % of ${ref.what}`,
       );
     }
-    results.push({ backend: active, ops, iterations, loading });
+    results.push({ backend: active, ops, iterations, loading, profiles });
   }
   const report = {
     date: new Date().toISOString(),
