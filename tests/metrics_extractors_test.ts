@@ -30,12 +30,15 @@ Deno.test("metricLabel() names the extractor in the column header", () => {
   assertEquals(metricLabel("FID", "random-conv-s0"), "FID[random-conv-s0]");
   assertEquals(metricLabel("KID", "inception-v3"), "KID[inception-v3]");
   assertEquals(DEFAULT_EXTRACTOR, "random-conv-s0");
-  assertEquals(EXTRACTOR_NAMES, ["random-conv-s0", "inception-v3"]);
+  assertEquals(EXTRACTOR_NAMES, ["random-conv-s0", "inception-v3", "scenes-net"]);
 });
 
 Deno.test("createExtractor() rejects unknown names and options, listing what is valid", async () => {
   const e = await assertRejects(() => createExtractor("vgg"), MetricError);
-  assertMatch(e.message, /unknown extractor "vgg"; expected one of random-conv-s0, inception-v3/);
+  assertMatch(
+    e.message,
+    /unknown extractor "vgg"; expected one of random-conv-s0, inception-v3, scenes-net/,
+  );
   const o = await assertRejects(() => createExtractor("random-conv-s0", { seed: 1 }), MetricError);
   assertMatch(o.message, /unknown option\(s\) seed/);
 });

@@ -82,12 +82,24 @@ Deno.test("the loss ablation gets Table 4/5-shaped tables with the paper's numbe
     const variants = ["cycle_alone", "gan_alone", "gan_forward", "gan_backward", "cyclegan"];
     await writeFixtureSweep(
       out,
-      variants.map((v, i) => ({
-        variant: v,
-        seed: 0,
-        status: "completed" as const,
-        eval: fixtureEval(i),
-      })),
+      variants.map((v, i) => {
+        const e = fixtureEval(i);
+        // The FCN score of labels -> photo and the segmenter on the real photos (upper bound).
+        const fcn = {
+          pixel_accuracy: 0.3 + i / 10,
+          class_accuracy: 0.2,
+          class_iou: 0.1 + i / 100,
+          real_pixel_accuracy: 0.9,
+          real_class_accuracy: 0.7 + i / 100,
+          real_class_iou: 0.6,
+        };
+        return {
+          variant: v,
+          seed: 0,
+          status: "completed" as const,
+          eval: { ...e, AtoB: { ...e.AtoB as object, ...fcn } },
+        };
+      }),
     );
     const runs = await readRuns(out);
     assert(isLossAblation(runs));
@@ -101,6 +113,24 @@ Deno.test("the loss ablation gets Table 4/5-shaped tables with the paper's numbe
       /\| CycleGAN \| 0\.5000 \(n=1\) \| 0\.0500 \(n=1\) \| 0\.0600 \(n=1\) \| 0\.58 \| 0\.22 \| 0\.16 \|/,
     );
     assertMatch(md, /\| GAN alone \| .* \| 0\.51 \| 0\.11 \| 0\.08 \|/);
+    // Table 4: the FCN score's three columns, not the paired stand-ins.
+    const table4 = md.split("### Table 4")[1].split("### Table 5")[0];
+    assertMatch(
+      table4,
+      /\| variant \| ours \(scenes\): per-pixel acc \| ours \(scenes\): per-class acc \| ours \(scenes\): class IoU \| paper/,
+    );
+    assert(!/L1|PSNR|SSIM|FID/.test(table4), table4);
+    assertMatch(
+      table4,
+      /\| GAN alone \| 0\.4000 \(n=1\) \| 0\.2000 \(n=1\) \| 0\.1100 \(n=1\) \| 0\.51 \| 0\.11 \| 0\.08 \|/,
+    );
+    // The upper bound: the segmenter on the real photos, averaged over every run (0.70..0.74).
+    assertMatch(
+      table4,
+      /\| Ground truth \(segmenter on the real photos\) \| 0\.9000 \+- 0 \(n=5\) \| 0\.7200 \+- 0\.0158 \(n=5\) \| 0\.6000 \+- 0 \(n=5\) \| 0\.80 \(pix2pix\) \| 0\.26 \(pix2pix\) \| 0\.21 \(pix2pix\) \|/,
+    );
+    // Table 5 has no ground-truth row (the palette snapping needs no network).
+    assert(!md.split("### Table 5")[1].includes("Ground truth"));
   } finally {
     await Deno.remove(out, { recursive: true });
   }

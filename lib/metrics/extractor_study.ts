@@ -4,18 +4,23 @@
  *
  * ```sh
  * deno run -A lib/metrics/extractor_study.ts [--n 200] [--size 64] [--variants a,b,...] \
- *   [--json study.json]
+ *   [--degradations blur,noise,...] [--world 0] [--json study.json]
  * ```
  *
- * Reference set R: `n` photos of the built-in `scenes` world; evaluation set C: `n` other
- * photos of the same world (a perfect generator). C is then degraded in four ways, each at five
+ * Reference set R: `n` photos of the built-in `scenes` world (seed `--world`; not 1703, on
+ * which the segmenter behind `scenes-net` was trained); evaluation set C: `n` other photos of
+ * the same world (a perfect generator). C is then degraded in four ways, each at five
  * increasing strengths, standing in for worse and worse translations:
  *
  * - `blur`: Gaussian blur, sigma 0.5, 1, 1.5, 2, 3 pixels;
  * - `noise`: additive Gaussian noise, std 4, 8, 16, 32, 64 (of 255);
  * - `colour`: colour cast (+s, 0, -s) on (R, G, B), s = 4, 8, 16, 32, 64;
  * - `mix`: a fraction 0.1, 0.2, 0.4, 0.6, 0.8 of the photos replaced by their label maps (a
- *   generator that fails by copying its input).
+ *   generator that fails by copying its input);
+ * - `collapse`: a fraction 0.1, 0.2, 0.4, 0.6, 0.8 of the photos replaced by copies of 4 of
+ *   them (mode collapse, the failure the paper reports for one-sided cycles, Sec. 5.1.4);
+ * - `patches`: every photo cut into p x p tiles that are shuffled, p = 32, 16, 8, 4, 2 px at
+ *   64 px (scaled with `size`): local colour and texture kept, layout destroyed.
  *
  * For each extractor variant it reports FID(R, C_level) and KID for levels 0..5 and the
  * Spearman rank correlation between strength and FID (1 = the metric orders every degradation
@@ -23,8 +28,9 @@
  * comparable here because every set has the same `n`.
  *
  * Variants: `random-conv-s0` (the registered network), `last` (its last block only, 256-d),
- * `size128` (128 x 128 input), `s1`, `s2` (other seeds), `inception-v3` (when
- * `$CYCLEBENCH_INCEPTION` is set).
+ * `size128` (128 x 128 input), `s1`, `s2` (other seeds), `scenes-net` (the trained segmenter's
+ * encoder block averages), `scenes-net/all`, `scenes-net/dec` (all its blocks, or the decoder's),
+ * `inception-v3` (when `$CYCLEBENCH_INCEPTION` is set). `--degradations` picks a subset.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -37,7 +43,9 @@ import {
   type Extractor,
   RANDOM_CONV_S0,
   randomConvNet,
+  segmenterExtractor,
 } from "./extractors/mod.ts";
+import { loadSegmenter } from "./segmenter.ts";
 import type { FeatureMatrix } from "./features.ts";
 import { fidOfFeatures } from "./fid.ts";
 import { extractFeatures } from "./images.ts";
@@ -70,7 +78,39 @@ const DEGRADATIONS: Record<
       return p.map((img, i) => (replaced.has(i) ? labels[i] : img));
     },
   },
+  collapse: {
+    levels: [0.1, 0.2, 0.4, 0.6, 0.8],
+    apply: (p, _, frac) => {
+      const order = shuffled(p.length, new Rng(3));
+      const modes = order.slice(0, 4);
+      const replaced = new Set(order.slice(4, 4 + Math.round(frac * p.length)));
+      return p.map((img, i) => (replaced.has(i) ? p[modes[i % 4]] : img));
+    },
+  },
+  patches: {
+    levels: [32, 16, 8, 4, 2],
+    apply: (p, _, tile) => {
+      const rng = new Rng(4);
+      return p.map((img) => shuffleTiles(img, Math.max(1, Math.round(tile * img.width / 64)), rng));
+    },
+  },
 };
+
+/** The image cut into `t` x `t` tiles (whole tiles only; a remainder stays) in random order. */
+function shuffleTiles(img: Pixels, t: number, rng: Rng): Pixels {
+  const nx = Math.floor(img.width / t), ny = Math.floor(img.height / t);
+  const order = shuffled(nx * ny, rng);
+  const data = Uint8Array.from(img.data);
+  for (let k = 0; k < nx * ny; k++) {
+    const sx = (order[k] % nx) * t, sy = Math.floor(order[k] / nx) * t;
+    const dx = (k % nx) * t, dy = Math.floor(k / nx) * t;
+    for (let y = 0; y < t; y++) {
+      const src = ((sy + y) * img.width + sx) * 3, dst = ((dy + y) * img.width + dx) * 3;
+      data.set(img.data.subarray(src, src + 3 * t), dst);
+    }
+  }
+  return { ...img, data };
+}
 
 function mapPixels(img: Pixels, f: (v: number, channel: number) => number): Pixels {
   const data = new Uint8Array(img.data.length);
@@ -155,6 +195,12 @@ async function variant(name: string): Promise<Extractor> {
         name: `random-conv-${name}`,
         seed: Number(name[1]),
       });
+    case "scenes-net/all":
+    case "scenes-net/dec":
+      return segmenterExtractor(await loadSegmenter(), {
+        name,
+        features: name.endsWith("all") ? "all" : "decoder",
+      });
     default:
       return await createExtractor(name);
   }
@@ -175,20 +221,31 @@ async function main(): Promise<void> {
       size: { type: "string", default: "64" },
       variants: { type: "string", default: "random-conv-s0,last,size128,s1,s2" },
       json: { type: "string" },
+      degradations: { type: "string", default: Object.keys(DEGRADATIONS).join(",") },
+      world: { type: "string", default: "0" },
     },
   });
   const n = Number(values.n), size = Number(values.size);
   await selectBackend("wasm");
   const t0 = performance.now();
-  const reference = Array.from({ length: n }, (_, i) => generateScene(0, i, size).photo!);
-  const scenes = Array.from({ length: n }, (_, i) => generateScene(0, n + i, size));
+  const world = Number(values.world);
+  const reference = Array.from({ length: n }, (_, i) => generateScene(world, i, size).photo!);
+  const scenes = Array.from({ length: n }, (_, i) => generateScene(world, n + i, size));
   const clean = scenes.map((s) => s.photo!), labels = scenes.map((s) => s.labelPixels);
   const sets: Record<string, Pixels[][]> = {};
-  for (const [name, d] of Object.entries(DEGRADATIONS)) {
+  for (const name of values.degradations.split(",")) {
+    const d = DEGRADATIONS[name];
+    if (!d) {
+      throw new Error(
+        `unknown degradation "${name}"; expected one of ${Object.keys(DEGRADATIONS)}`,
+      );
+    }
     sets[name] = [clean, ...d.levels.map((s) => d.apply(clean, labels, s))];
   }
   console.error(
-    `images: ${n} reference + ${n} x 21 evaluation sets of ${size}px scenes ` +
+    `images: ${n} reference + ${n} x ${
+      1 + 5 * Object.keys(sets).length
+    } evaluation sets of ${size}px scenes ` +
       `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
   );
   const report: Record<string, Row[]> = {};
@@ -235,7 +292,7 @@ async function main(): Promise<void> {
   if (values.json) {
     await Deno.writeTextFile(
       values.json,
-      JSON.stringify({ n, size, degradations: DEGRADATIONS, report }, null, 2),
+      JSON.stringify({ n, size, world, degradations: DEGRADATIONS, report }, null, 2),
     );
   }
 }

@@ -9,12 +9,13 @@
  * | `fid.ts`           | Frechet distance: float64 statistics, stable trace of the sqrt      |
  * | `kid.ts`           | kernel distance: unbiased MMD^2, cubic kernel, seeded subsets       |
  * | `linalg.ts`        | pivoted Cholesky, symmetric eigensolver, `Tr((S1 S2)^(1/2))`        |
- * | `extractors/`      | the `extractor` registry: `random-conv-s0` (default), `inception-v3` |
+ * | `extractors/`      | the `extractor` registry: `random-conv-s0`, `scenes-net`, `inception-v3` |
  * | `images.ts`        | image folders and batched feature extraction                        |
  * | `stats_cache.ts`   | real-image features cached by content + extractor + preprocessing  |
  * | `npy.ts`           | NumPy `.npy` feature matrices in and out                            |
  * | `paired.ts`        | L1, PSNR, SSIM for paired test splits                               |
- * | `segmentation.ts`  | per-pixel / per-class accuracy and class IoU (photo -> labels)      |
+ * | `segmentation.ts`  | per-pixel / per-class accuracy and class IoU (Tables 4 and 5)       |
+ * | `segmenter.ts`     | `scenes-fcn`, the trained segmenter of the labels -> photo FCN score |
  * | `folders.ts`       | the above over image folders, as the `metrics` command uses them    |
  *
  * Every number from an extractor is labelled with it ({@link metricLabel}), so tables never mix
@@ -69,6 +70,7 @@ export {
   traceSqrtProduct,
 } from "./linalg.ts";
 export {
+  builtinExtractor,
   createExtractor,
   DEFAULT_EXTRACTOR,
   type Extractor,
@@ -88,6 +90,8 @@ export {
   randomConvNet,
   type RandomConvSpec,
   resolveExtractorOptions,
+  type ScenesNetFeatures,
+  segmenterExtractor,
 } from "./extractors/mod.ts";
 export {
   extractFeatures,
@@ -112,6 +116,20 @@ export {
   type SegmentationScores,
   segmentationScores,
 } from "./segmentation.ts";
+export {
+  countSegmenterParams,
+  fcnScores,
+  loadSegmenter,
+  type LoadSegmenterOptions,
+  type ParamShape,
+  SCENES_FCN,
+  SCENES_FCN_WEIGHTS,
+  type Segmenter,
+  SEGMENTER_NAMES,
+  segmenterFromParams,
+  segmenters,
+  type SegmenterSpec,
+} from "./segmenter.ts";
 export {
   featuresOfFolder,
   type FolderFeatures,

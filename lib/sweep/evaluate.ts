@@ -9,13 +9,19 @@
  * | `ssim` | SSIM against the paired ground truth                                           |
  * | `fid`  | FID between the translations and the real target images, `extractor` features  |
  * | `kid`  | KID (mean and std over subsets, seed 0) on the same features                   |
- * | `seg`  | photo -> labels only (`BtoA` on `scenes`): per-pixel and per-class accuracy and  |
- * |        | class IoU of F(photo) snapped to the palette, the paper's FCN-score analogue    |
+ * | `seg`  | the paper's segmentation scores (Tables 4 and 5; `scenes` only): per-pixel and    |
+ * |        | per-class accuracy and class IoU. `BtoA` (photo -> labels): F(photo) snapped to |
+ * |        | the palette. `AtoB` (labels -> photo): the FCN score, G(labels) segmented by the |
+ * |        | `segmenter` and scored against the input labels; beside it `real_*`, the same  |
+ * |        | segmenter on the real test photos (the upper bound, the "ground truth" row)    |
  *
  * Paired metrics need a paired test split (`scenes` is paired by construction). FID and KID
  * compare the translations of test A with the real test B images (and the reverse), as the
  * paper's Table 5 style evaluations do; they are labelled with the extractor
- * (`FID[random-conv-s0]`), so numbers from different extractors are never mixed.
+ * (`FID[scenes-net]`), so numbers from different extractors are never mixed. The default
+ * extractor, `auto`, is the dataset's built-in one: `scenes-net` (trained on the `scenes`
+ * photos) for `scenes`, `random-conv-s0` otherwise (measured in lib/metrics/README.md). The FCN
+ * score names its segmenter in the record (`segmenter: "scenes-fcn@v1"`).
  *
  * Translations run one image at a time, the networks in training mode (dropout from a fixed
  * seed) as the official `test.py` without `--eval`; images become bytes as the official
@@ -24,7 +30,7 @@
  * ```ts
  * import { evaluateRun } from "./evaluate.ts";
  * const scores = await evaluateRun(model, await dataset.test(), { metrics: ["l1", "fid"] });
- * // { images: 16, extractor: "random-conv-s0", AtoB: { l1: 31.2, fid: ... }, BtoA: {...} }
+ * // { images: 16, extractor: "scenes-net", AtoB: { l1: 31.2, fid: ... }, BtoA: {...} }
  * ```
  * @module
  */
@@ -35,9 +41,10 @@ import type { Network } from "../nn/network.ts";
 import type { TestSplit } from "../data/mod.ts";
 import type { Pixels } from "../data/pixels.ts";
 import { nearestPaletteLabels } from "../data/palette.ts";
+import { fcnScores, SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
 import {
+  builtinExtractor,
   createExtractor,
-  DEFAULT_EXTRACTOR,
   extractFeatures,
   EXTRACTOR_NAMES,
   fidOfFeatures,
@@ -62,24 +69,35 @@ export const DIRECTIONS = ["AtoB", "BtoA"] as const;
 export interface EvalOptions {
   /** Metrics of the final evaluation; empty turns it off. */
   metrics: EvalMetricName[];
-  /** Feature extractor of FID and KID (lib/metrics `extractor` registry). */
+  /**
+   * Feature extractor of FID and KID (lib/metrics `extractor` registry), or `auto`: the
+   * dataset's built-in one ({@link builtinExtractor}).
+   */
   extractor: string;
   /** Evaluate at most this many test pairs (the first ones); null = all. */
   max_images: number | null;
   /** Which generators to evaluate. */
   directions: ("AtoB" | "BtoA")[];
+  /** Segmenter of the labels -> photo FCN score (`seg`, `AtoB`). */
+  segmenter: typeof SEGMENTER_NAMES[number];
 }
 
 const evalObject = z.strictObject({
   metrics: z.array(z.enum(EVAL_METRIC_NAMES)).default(["l1", "psnr", "ssim", "fid", "kid"])
     .describe("metrics of the final evaluation; [] turns it off"),
-  extractor: z.enum(EXTRACTOR_NAMES as [string, ...string[]]).default(DEFAULT_EXTRACTOR)
-    .describe("feature extractor of FID and KID"),
+  extractor: z.enum(["auto", ...EXTRACTOR_NAMES] as [string, ...string[]]).default("auto")
+    .describe(
+      "feature extractor of FID and KID; auto = the dataset's built-in one (scenes-net on " +
+        "scenes, random-conv-s0 otherwise)",
+    ),
   max_images: z.number().int().min(1).nullable().default(null).describe(
     "evaluate at most this many test pairs (the first ones); null = all",
   ),
   directions: z.array(z.enum(DIRECTIONS)).min(1).default(["AtoB", "BtoA"]).describe(
     "which generators to evaluate",
+  ),
+  segmenter: z.enum(SEGMENTER_NAMES).default("scenes-fcn").describe(
+    "segmenter of the labels -> photo FCN score (seg, AtoB)",
   ),
 });
 
@@ -92,6 +110,8 @@ export interface EvalScores {
   images: number;
   /** The extractor of FID and KID (when they were computed). */
   extractor?: string;
+  /** The segmenter of the FCN score, `name@v<version>` (when it was computed). */
+  segmenter?: string;
   /** Scores per direction (`AtoB`, `BtoA`): metric -> value. */
   [direction: string]: number | string | undefined | Record<string, number | null>;
 }
@@ -127,9 +147,17 @@ export async function evaluateRun(
     (_, i) => [i, i] as const,
   );
   const useFeatures = o.metrics.includes("fid") || o.metrics.includes("kid");
-  const net = useFeatures ? await createExtractor(o.extractor) : undefined;
+  const seg = o.metrics.includes("seg") && segApplies(dataset ?? "scenes");
+  const extractorName = o.extractor === "auto"
+    ? builtinExtractor(dataset ?? "scenes")
+    : o.extractor;
+  const net = useFeatures ? await createExtractor(extractorName) : undefined;
+  const fcn = seg && o.directions.includes("AtoB")
+    ? await segmenters[o.segmenter].load()
+    : undefined;
   const out: EvalScores = { images: pairs.length };
   if (net) out.extractor = net.name;
+  if (fcn) out.segmenter = `${fcn.spec.name}@v${fcn.spec.version}`;
   try {
     for (const direction of o.directions) {
       const g = direction === "AtoB" ? model.G_A : model.G_B;
@@ -168,16 +196,30 @@ export async function evaluateRun(
           scores.kid_std = k.std;
         }
       }
-      if (o.metrics.includes("seg") && direction === "BtoA" && segApplies(dataset ?? "scenes")) {
+      if (seg && direction === "BtoA") {
         const s = labelImageScores(fakes, reals.map((r) => nearestPaletteLabels(r.data)));
         scores.pixel_accuracy = s.pixelAccuracy;
         scores.class_accuracy = s.classAccuracy;
         scores.class_iou = s.classIoU;
       }
+      if (fcn && direction === "AtoB") {
+        // The FCN score (paper Sec. 5.1.1): segment G(labels), score against the input labels.
+        const labels = pairs.map(([iA]) => nearestPaletteLabels(from.pixels(iA).data));
+        const s = fcnScores(fcn, fakes, labels);
+        scores.pixel_accuracy = s.pixelAccuracy;
+        scores.class_accuracy = s.classAccuracy;
+        scores.class_iou = s.classIoU;
+        // The same segmenter on the real photos: what a perfect generator would score.
+        const r = fcnScores(fcn, reals, labels);
+        scores.real_pixel_accuracy = r.pixelAccuracy;
+        scores.real_class_accuracy = r.classAccuracy;
+        scores.real_class_iou = r.classIoU;
+      }
       out[direction] = scores;
     }
   } finally {
     net?.dispose();
+    fcn?.dispose();
   }
   return out;
 }

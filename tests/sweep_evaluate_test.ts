@@ -1,0 +1,96 @@
+/**
+ * A run's final evaluation with stand-in generators (no training): `seg` gives the palette
+ * scores for photo -> labels and the FCN score for labels -> photo with the segmenter's upper
+ * bound beside it; a perfect generator reaches the upper bound; nothing leaks.
+ */
+import { assert, assertAlmostEquals, assertEquals } from "./_assert.ts";
+import { tf } from "../lib/tf.ts";
+import { selectBackend } from "../lib/backend/mod.ts";
+import { openScenes, resolveScenesOptions } from "../lib/data/scenes.ts";
+import type { Network } from "../lib/nn/network.ts";
+import { evalSchema, evaluateRun } from "../lib/sweep/evaluate.ts";
+
+await selectBackend("wasm");
+
+/** A generator stand-in: `f` maps the input batch to the output batch. */
+function stub(f: (x: tf.Tensor4D) => tf.Tensor4D): Network {
+  return { apply: (x: tf.Tensor4D) => tf.tidy(() => f(x)) } as unknown as Network;
+}
+
+Deno.test("evaluateRun(): seg gives the FCN score (AtoB), palette scores (BtoA); auto extractor", async () => {
+  const ds = await openScenes(resolveScenesOptions({ size: 32, train_count: 1, test_count: 4 }));
+  const test = await ds.test();
+  const n = test.pairs.length;
+  const realA = Array.from({ length: n }, (_, i) => test.A.get(i));
+  const realB = Array.from({ length: n }, (_, i) => test.B.get(i));
+  const dataA = await Promise.all(realA.map((t) => t.data()));
+  // A perfect generator: returns the real photo of the scene whose label map it is given.
+  const perfect = stub((x) => {
+    const d = x.dataSync();
+    const i = dataA.findIndex((a) => a.every((v, k) => v === d[k]));
+    return realB[i].expandDims(0) as tf.Tensor4D;
+  });
+  const identity = stub((x) => tf.clone(x));
+  const before = tf.memory().numTensors;
+  const o = { metrics: ["seg" as const], dataset: "scenes" };
+  const good = await evaluateRun({ G_A: perfect, G_B: identity }, test, o);
+  const bad = await evaluateRun({ G_A: identity, G_B: identity }, test, o);
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(good.segmenter, "scenes-fcn@v1");
+  const a = good.AtoB as Record<string, number>;
+  assertEquals(Object.keys(a).sort(), [
+    "class_accuracy",
+    "class_iou",
+    "pixel_accuracy",
+    "real_class_accuracy",
+    "real_class_iou",
+    "real_pixel_accuracy",
+  ]);
+  // The perfect generator's photos are the real ones (up to tensor2im's truncation).
+  assertAlmostEquals(a.pixel_accuracy, a.real_pixel_accuracy, 0.02);
+  assert(a.real_pixel_accuracy > 0.8, `upper bound ${a.real_pixel_accuracy}`);
+  const b = bad.AtoB as Record<string, number>;
+  assertEquals(b.real_pixel_accuracy, a.real_pixel_accuracy);
+  assert(b.pixel_accuracy < a.pixel_accuracy, `label maps as photos: ${b.pixel_accuracy}`);
+  // BtoA: F = identity returns the photo, snapped to the palette.
+  assertEquals(Object.keys(good.BtoA as object).sort(), [
+    "class_accuracy",
+    "class_iou",
+    "pixel_accuracy",
+  ]);
+  // Only AtoB asked for: no palette scores; the segmenter is loaded.
+  const onlyA = await evaluateRun({ G_A: perfect, G_B: identity }, test, {
+    ...o,
+    directions: ["AtoB"],
+  });
+  assertEquals(Object.keys(onlyA).sort(), ["AtoB", "images", "segmenter"]);
+  // Not scenes: seg does not apply, no segmenter.
+  const other = await evaluateRun({ G_A: perfect, G_B: identity }, test, {
+    metrics: ["seg", "l1"],
+    dataset: "folder",
+  });
+  assertEquals(other.segmenter, undefined);
+  assertEquals(Object.keys(other.AtoB as object), ["l1"]);
+  // extractor auto: the dataset's built-in one.
+  const fid = { metrics: ["fid" as const], directions: ["BtoA" as const] };
+  const onScenes = await evaluateRun({ G_A: perfect, G_B: identity }, test, {
+    ...fid,
+    dataset: "scenes",
+  });
+  assertEquals(onScenes.extractor, "scenes-net");
+  assert(Number.isFinite((onScenes.BtoA as Record<string, number>).fid));
+  const onEmoji = await evaluateRun({ G_A: perfect, G_B: identity }, test, {
+    ...fid,
+    dataset: "emoji",
+  });
+  assertEquals(onEmoji.extractor, "random-conv-s0");
+  assertEquals(tf.memory().numTensors, before);
+  tf.dispose([...realA, ...realB]);
+});
+
+Deno.test("eval.segmenter defaults to scenes-fcn, eval.extractor to auto", () => {
+  assertEquals(evalSchema.parse({}).segmenter, "scenes-fcn");
+  assertEquals(evalSchema.parse({}).extractor, "auto");
+  assertEquals(evalSchema.parse({ extractor: "random-conv-s0" }).extractor, "random-conv-s0");
+  assert(!evalSchema.safeParse({ segmenter: "fcn8s" }).success);
+});
