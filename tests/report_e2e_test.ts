@@ -1,7 +1,9 @@
 /**
- * The report end to end on one real tiny run (ablations/smoke.yaml, one run of 2 iterations):
- * `deno task report DIR` writes every output; the run grid has the official headers drawn in
- * its pixels and the expected size; a second invocation gives the same bytes; `--open` prints
+ * The report end to end on one real tiny run (ablations/smoke.yaml, one run of 2 iterations,
+ * evaluated after iteration 1 and at the end): `deno task report DIR` writes every output; the
+ * run grid has the official headers drawn in its pixels and the expected size; the page shows
+ * the grid of the periodic evaluation and a metric curve through both evaluations; a second
+ * invocation gives the same bytes; `--open` prints
  * index.html's path; a bad DIR is one line and exit 2; the page loads in headless Chromium
  * without console errors (skipped with a message when Chromium is absent, unless CI is set).
  */
@@ -76,7 +78,7 @@ Deno.test({
         assert((await Deno.stat(`${out}/${f}`)).isFile, f);
       }
       const csv = await Deno.readTextFile(`${out}/summary.csv`);
-      assertMatch(csv, /AtoB FID\[random-conv-s0\]/);
+      assertMatch(csv, /AtoB FID\[scenes-net\]/);
       assert(csv.includes(runId), csv);
 
       // The run grid: 2 test images x (A block + B block), 4 columns (identity is on).
@@ -109,7 +111,7 @@ Deno.test({
 
       const ev = parseEvents(await Deno.readFile(`${out}/runs/${runId}/${EVENT_FILE}`));
       assert(ev.some((e) => e.scalars && "loss/G_A" in e.scalars));
-      assert(ev.some((e) => e.scalars && "eval/AtoB/FID[random-conv-s0]" in e.scalars));
+      assert(ev.some((e) => e.scalars && "eval/AtoB/FID[scenes-net]" in e.scalars));
 
       const html = await Deno.readTextFile(`${out}/index.html`);
       assert(html.includes(runId.replaceAll("&", "&amp;")));
@@ -117,7 +119,18 @@ Deno.test({
 
       // Every image the page shows is a relative path to a file of the sweep directory.
       const srcs = [...html.matchAll(/src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
-      assertEquals(srcs.length, 2); // the comparison grid and the run's grid
+      // The comparison grid, the grid of the evaluation at step 1 (eval.every: 1), the final one.
+      assertEquals(srcs.length, 3, srcs.join(" "));
+      assertEquals(srcs[1], `runs/${runId}/images/step_00000001.png`);
+      assertEquals(srcs[2], `runs/${runId}/images/${GRID_FILE}`);
+      const stepGrid = await decodePng(await Deno.readFile(`${out}/${srcs[1]}`));
+      assertEquals([stepGrid.width, stepGrid.height], [grid.width, grid.height]);
+      // A metric-over-training curve: a line through the evaluations of steps 1 and 2.
+      const curves = html.slice(
+        html.indexOf("Metrics over training"),
+        html.indexOf("<h2>Runs</h2>"),
+      );
+      assertMatch(curves, /<polyline [^>]*points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"\/>/);
       for (const src of srcs) {
         assert(!src.startsWith("/") && !src.includes(":"), src);
         assert((await Deno.stat(`${out}/${src}`)).isFile, src);

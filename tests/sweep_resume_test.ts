@@ -70,7 +70,7 @@ Deno.test("sweep: kill -9, rerun, --only, disk full and edited configs give the 
       const r = await ablate([abl, "--out", K, "--jobs", "2"], {
         env: { CYCLEBENCH_FAULT: "exit-after-checkpoint:step=2", CYCLEBENCH_FAULT_RUN: "3" },
       });
-      assertEquals(r.code, 1, r.stdout + r.stderr);
+      assertEquals(r.code, 11, r.stdout + r.stderr);
       assertMatch(r.stdout, /interrupted r9,gan_mode=lsgan at step 2 .*worker killed by SIGKILL/);
     },
   );
@@ -118,7 +118,7 @@ Deno.test("sweep: kill -9, rerun, --only, disk full and edited configs give the 
       const r = await ablate([abl, "--out", E, "--only", id], {
         env: { CYCLEBENCH_FAULT: "enospc-at-write=30" },
       });
-      assertEquals(r.code, 1, r.stdout + r.stderr);
+      assertEquals(r.code, 11, r.stdout + r.stderr);
       const s = JSON.parse(await Deno.readTextFile(`${E}/runs/${id}/status.json`));
       assertEquals(s.status, "failed");
       assertMatch(s.error, /Cannot write ".*\/checkpoints\/step_00000002\.tmp\/.*": ENOSPC/);
@@ -144,7 +144,7 @@ Deno.test("sweep: kill -9, rerun, --only, disk full and edited configs give the 
         const r = await ablate([abl, "--out", P, "--only", id], {
           env: { CYCLEBENCH_FAULT: fault },
         });
-        assertEquals(r.code, 1, r.stdout + r.stderr);
+        assertEquals(r.code, 11, r.stdout + r.stderr);
         const ckpts = `${P}/runs/${id}/checkpoints`;
         assert((await Array.fromAsync(Deno.readDir(ckpts))).some((e) => e.name.endsWith(".tmp")));
         const again = await ablate([abl, "--out", P, "--only", id]);
@@ -180,7 +180,7 @@ Deno.test("sweep: kill -9, rerun, --only, disk full and edited configs give the 
     await Deno.writeTextFile(`${ckpt}/manifest.json`, JSON.stringify(manifest));
 
     const refused = await ablate([abl, "--out", O, "--only", id]);
-    assertEquals(refused.code, 1);
+    assertEquals(refused.code, 11);
     assertMatch(
       refused.stdout,
       /Cannot resume run ".*": checkpoint config hash 0{64} differs from/,

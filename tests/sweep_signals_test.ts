@@ -41,7 +41,7 @@ Deno.test("sweep: a run that diverges is recorded and the sweep goes on", async 
   const r = await ablate([`${dir}/abl.yaml`, "--out", out, "--jobs", "1"], {
     env: { CYCLEBENCH_FAULT: "nan-at-step=2", CYCLEBENCH_FAULT_RUN: "1" },
   });
-  assertEquals(r.code, 1, r.stdout + r.stderr);
+  assertEquals(r.code, 11, r.stdout + r.stderr);
   const bad = await status(out, "gan_mode=lsgan");
   assertEquals([bad.status, bad.step], ["diverged", 2]);
   assertMatch(String(bad.error), /diverged at step 2: non-finite G_A/);
@@ -54,7 +54,7 @@ Deno.test("sweep: a run that diverges is recorded and the sweep goes on", async 
 
   const before = await treeSnapshot(out);
   const again = await ablate([`${dir}/abl.yaml`, "--out", out]);
-  assertEquals(again.code, 1);
+  assertEquals(again.code, 11);
   assertMatch(again.stdout, /2 run\(s\), 0 to run, 2 skipped/);
   const after = await treeSnapshot(out);
   delete before["sweep.json"];
@@ -89,7 +89,7 @@ Deno.test("sweep: SIGINT interrupts cleanly, a second sweep is refused, the reru
   const lock = JSON.parse(await Deno.readTextFile(`${out}/.lock`));
   const t0 = performance.now();
   const second = await ablate([exp, "--out", out]);
-  assertEquals(second.code, 101, second.stderr);
+  assertEquals(second.code, 3, second.stderr);
   assertMatch(second.stderr, new RegExp(`pid ${lock.pid} on .*started ${lock.started}`));
   assert(performance.now() - t0 < 15_000);
 
@@ -143,7 +143,7 @@ Deno.test("sweep: a live holder's lock refuses a sweep untouched; a dead one's i
   await write(sleeper.pid);
   const before = await treeSnapshot(dir);
   const r = await ablate([`${dir}/exp.yaml`, "--out", out]);
-  assertEquals(r.code, 101);
+  assertEquals(r.code, 3);
   assertMatch(r.stderr, new RegExp(`held by sweep pid ${sleeper.pid} on .*started ${started}`));
   assertEquals(await treeSnapshot(dir), before);
   sleeper.kill("SIGKILL");

@@ -1,5 +1,5 @@
 /**
- * Backend registry: `--backend auto|tensorflow|webgpu|wasm|cpu`.
+ * Backend registry: `--backend auto|tensorflow|webgpu|native|wasm|cpu`.
  *
  * Each entry is one module (`cpu.ts`, `wasm.ts`, ...) registered here by name. {@link
  * selectBackend} activates one, installs the training kit (exact, fast convolution and

@@ -27,11 +27,17 @@
  * - `--isolate`: a fresh worker process per run (default: each of the `--jobs` workers trains
  *   its runs one after another, saving a process start and JIT warm-up per run).
  *
- * Exit codes: 0 every selected run completed; 1-100 the number of selected runs that did not
- * complete (diverged, failed, interrupted, running elsewhere), capped at 100; 2 invalid
- * config or flags (every problem listed with file:line:col; nothing written); 101 another
- * sweep holds the directory; 130/143 stopped by SIGINT/SIGTERM. A count of 2 and a config
- * error share code 2; stderr says which.
+ * Exit codes (one meaning each; {@link exitCodeFor}):
+ *
+ * | code    | meaning                                                                           |
+ * |---------|-----------------------------------------------------------------------------------|
+ * | 0       | every selected run completed                                                      |
+ * | 1       | an error stopped the sweep (an unwritable directory, named; a bug)                |
+ * | 2       | invalid config or usage (every problem listed with file:line:col; nothing written) |
+ * | 3       | another sweep holds the directory (its pid and start time are printed)            |
+ * | 11-110  | 10 + the number of selected runs that did not complete (diverged, failed,         |
+ * |         | interrupted, running elsewhere), the number capped at 100                         |
+ * | 130/143 | stopped by SIGINT/SIGTERM (runs interrupted cleanly; rerun to resume)             |
  * @module
  */
 import { parseArgs } from "node:util";
@@ -51,12 +57,40 @@ export const DEFAULT_ABLATION: string = `${REPO_ROOT}/ablations/default.yaml`;
 /** Default `--jobs` (measured: see the module doc). */
 export const DEFAULT_JOBS = 2;
 
+/** Exit code when an error stopped the sweep (an I/O error naming the path, or a bug). */
+export const EXIT_ERROR = 1;
+
+/** Exit code of an invalid config or invalid flags. */
+export const EXIT_USAGE = 2;
+
 /** Exit code when another sweep holds the directory. */
-export const EXIT_LOCKED = 101;
+export const EXIT_LOCKED = 3;
+
+/** Runs that did not complete exit with this plus their number (capped at 100): 11-110. */
+export const EXIT_NOT_COMPLETED_BASE = 10;
+
+/**
+ * The exit code of a sweep that ran to its end: 0 when every selected run completed, else
+ * {@link EXIT_NOT_COMPLETED_BASE} + the number of runs that did not (at most 100), so that it
+ * never equals a usage, lock or signal code.
+ *
+ * ```ts
+ * exitCodeFor(0);   // 0
+ * exitCodeFor(2);   // 12 (not 2: that is an invalid config)
+ * exitCodeFor(500); // 110
+ * ```
+ */
+export function exitCodeFor(notCompleted: number): number {
+  return notCompleted <= 0 ? 0 : EXIT_NOT_COMPLETED_BASE + Math.min(100, notCompleted);
+}
 
 const USAGE = "usage: deno task ablate [ABLATION.yaml] [--out DIR] [--jobs N] [--only ID|GLOB] " +
   "[--dry-run] [--shard K/N] [--emit slurm [--shards N]] [--isolate] [--backend auto|" +
-  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB]";
+  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB]\n\n" +
+  "exit codes: 0 every selected run completed; 1 an error stopped the sweep; 2 invalid config " +
+  "or usage (nothing written);\n3 another sweep holds the directory; 11-110 10 + the number " +
+  "of runs that did not complete (capped at 100);\n130/143 stopped by SIGINT/SIGTERM (rerun " +
+  "to resume)";
 
 const FLAGS = {
   out: { type: "string" },
@@ -78,7 +112,10 @@ export function parseShard(text: string): { k: number; n: number } {
   const k = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
   if (!m || n < 1 || k < 1 || k > n) {
-    throw new UserError(`--shard "${text}" is not K/N with 1 <= K <= N (e.g. --shard 2/8)`, 2);
+    throw new UserError(
+      `--shard "${text}" is not K/N with 1 <= K <= N (e.g. --shard 2/8)`,
+      EXIT_USAGE,
+    );
   }
   return { k, n };
 }
@@ -98,7 +135,7 @@ async function main(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UserError(
       `expected one ablation file, got ${positionals.length}: ${positionals.join(" ")}`,
-      2,
+      EXIT_USAGE,
     );
   }
   const file = positionals[0] ?? DEFAULT_ABLATION;
@@ -107,14 +144,17 @@ async function main(args: string[]): Promise<number> {
   if (values.backend !== undefined && !isBackendChoice(values.backend)) {
     throw new UserError(
       `--backend "${values.backend}" is not one of auto, ${BACKEND_NAMES.join(", ")}`,
-      2,
+      EXIT_USAGE,
     );
   }
   if (values.emit !== undefined && values.emit !== "slurm") {
-    throw new UserError(`--emit "${values.emit}" is not supported; expected --emit slurm`, 2);
+    throw new UserError(
+      `--emit "${values.emit}" is not supported; expected --emit slurm`,
+      EXIT_USAGE,
+    );
   }
   if (values.shards !== undefined && values.emit === undefined) {
-    throw new UserError("--shards N only goes with --emit slurm", 2);
+    throw new UserError("--shards N only goes with --emit slurm", EXIT_USAGE);
   }
 
   let plan;
@@ -123,7 +163,7 @@ async function main(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
-      return 2;
+      return EXIT_USAGE;
     }
     throw e;
   }
@@ -142,7 +182,7 @@ async function main(args: string[]): Promise<number> {
     if (listing.runs.length === 0) {
       throw new UserError(
         `--only ${options.only.join(", ")} matches none of the ${plan.runs.length} runs`,
-        2,
+        EXIT_USAGE,
       );
     }
   }
@@ -182,7 +222,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`error: another sweep is running on "${out}": ${e.message}`);
       return EXIT_LOCKED;
     }
-    if (e instanceof IoError) throw new UserError(e.message, 1);
+    if (e instanceof IoError) throw new UserError(e.message, EXIT_ERROR);
     throw e;
   }
   const counts: Record<string, number> = {};
@@ -196,14 +236,14 @@ async function main(args: string[]): Promise<number> {
     }`,
   );
   if (result.signal) return result.signal === "SIGTERM" ? 143 : 130;
+  const code = exitCodeFor(result.notCompleted);
   if (result.notCompleted > 0) {
     console.error(
-      `${result.notCompleted} run(s) did not complete (exit code ${
-        Math.min(100, result.notCompleted)
-      })`,
+      `${result.notCompleted} run(s) did not complete (exit code ${code} = ` +
+        `${EXIT_NOT_COMPLETED_BASE} + ${code - EXIT_NOT_COMPLETED_BASE})`,
     );
   }
-  return Math.min(100, result.notCompleted);
+  return code;
 }
 
 if (import.meta.main) await runMain(() => main(Deno.args));

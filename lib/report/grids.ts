@@ -20,6 +20,8 @@
 import { tf } from "../tf.ts";
 import { Rng } from "../nn/rng.ts";
 import type { Pixels } from "../data/pixels.ts";
+import type { TestSplit } from "../data/mod.ts";
+import type { Network } from "../nn/network.ts";
 import { openRunDataset } from "../sweep/plan.ts";
 import type { ExperimentConfig } from "../sweep/schema.ts";
 import { runPaths } from "../sweep/run_dir.ts";
@@ -61,51 +63,69 @@ export async function runVisuals(run: RunRecord): Promise<RunVisuals | undefined
   const ds = await openRunDataset(run.config as unknown as ExperimentConfig, true);
   if (!ds.hasTest) return undefined;
   const test = await ds.test();
-  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
-    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
-    (_, i) => [i, i] as const,
-  );
   const gA = await loadGenerator(ckpt, "AtoB");
   const gB = await loadGenerator(ckpt, "BtoA").catch((e) => {
     gA.net.dispose();
     throw e;
   });
   try {
-    const names = {
-      A: ["real_A", "fake_B", "rec_A", ...(run.identity ? ["idt_B"] : [])],
-      B: ["real_B", "fake_A", "rec_B", ...(run.identity ? ["idt_A"] : [])],
-    };
-    const out: RunVisuals = {
-      A: names.A.map((name) => ({ name, images: [] })),
-      B: names.B.map((name) => ({ name, images: [] })),
-      paired: test.paired,
-    };
-    const rng = new Rng(0);
-    const opts = { training: true, rng };
-    for (const [iA, iB] of pairs) {
-      for (const side of ["A", "B"] as const) {
-        const [fwd, back, other] = side === "A" ? [gA, gB, gB] : [gB, gA, gA];
-        const set = side === "A" ? test.A : test.B;
-        const ys = tf.tidy(() => {
-          const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
-          const fake = fwd.net.apply(x, opts);
-          const rec = back.net.apply(fake, opts);
-          const list = [x, fake, rec];
-          if (run.identity) list.push(other.net.apply(x, opts));
-          return list.map((t) => t.squeeze([0]) as tf.Tensor3D);
-        });
-        try {
-          for (let k = 0; k < ys.length; k++) out[side][k].images.push(await tensorToPixels(ys[k]));
-        } finally {
-          for (const y of ys) y.dispose();
-        }
-      }
-    }
-    return out;
+    return await visualsOf({ G_A: gA.net, G_B: gB.net }, test, { identity: run.identity });
   } finally {
     gA.net.dispose();
     gB.net.dispose();
   }
+}
+
+/**
+ * The visuals of two generators (`G_A`: A -> B, `G_B`: B -> A) on the first
+ * {@link GRID_IMAGES} test pairs, with the identity columns when `identity` is on. Used for
+ * a checkpoint ({@link runVisuals}) and, during training, for the grid of each periodic
+ * evaluation (lib/sweep/run.ts). Leaves no tensors behind and draws from no stream but its own.
+ */
+export async function visualsOf(
+  generators: { G_A: Network; G_B: Network },
+  test: TestSplit,
+  options: { identity: boolean },
+): Promise<RunVisuals> {
+  const identity = options.identity;
+  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
+    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
+    (_, i) => [i, i] as const,
+  );
+  const names = {
+    A: ["real_A", "fake_B", "rec_A", ...(identity ? ["idt_B"] : [])],
+    B: ["real_B", "fake_A", "rec_B", ...(identity ? ["idt_A"] : [])],
+  };
+  const out: RunVisuals = {
+    A: names.A.map((name) => ({ name, images: [] })),
+    B: names.B.map((name) => ({ name, images: [] })),
+    paired: test.paired,
+  };
+  const rng = new Rng(0);
+  const opts = { training: true, rng };
+  for (const [iA, iB] of pairs) {
+    for (const side of ["A", "B"] as const) {
+      const [fwd, back] = side === "A"
+        ? [generators.G_A, generators.G_B]
+        : [generators.G_B, generators.G_A];
+      const set = side === "A" ? test.A : test.B;
+      const ys = tf.tidy(() => {
+        const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
+        const fake = fwd.apply(x, opts);
+        const rec = back.apply(fake, opts);
+        const list = [x, fake, rec];
+        // idt_B = G_B(real_A) on the A side, idt_A = G_A(real_B) on the B side.
+        if (identity) list.push(back.apply(x, opts));
+        return list.map((t) => t.squeeze([0]) as tf.Tensor3D);
+      });
+      try {
+        for (let k = 0; k < ys.length; k++) out[side][k].images.push(await tensorToPixels(ys[k]));
+      } finally {
+        for (const y of ys) y.dispose();
+      }
+    }
+  }
+  return out;
 }
 
 const PAD = 2;

@@ -1,8 +1,10 @@
 /**
  * `index.html`: one self-contained page that opens from disk with no server and no network:
- * the summary tables, the comparison grid, every run with its grid, loss curves (G, D, cycle,
- * identity per direction) and metric curves as inline SVG. Images are linked by relative
- * paths; there is no script and no external resource.
+ * the summary tables, the comparison grid, metric-over-training curves (every evaluation of
+ * every run: the periodic ones of `eval.every` and the final one), and every run with its grids
+ * (one per periodic evaluation, then the final one) and loss curves (G, D, cycle, identity per
+ * direction), curves as inline SVG. Images are linked by relative paths; there is no script and
+ * no external resource.
  *
  * ```ts
  * import { reportHtml } from "./html.ts";
@@ -14,6 +16,14 @@ import type { RunRecord } from "./runs.ts";
 import { type Section, summarySections } from "./tables.ts";
 import { escapeXml, lineChart, type Series } from "./svg.ts";
 
+/** A grid a run drew at one of its periodic evaluations. */
+export interface StepGrid {
+  /** The step of the evaluation. */
+  step: number;
+  /** Its path relative to the sweep directory. */
+  path: string;
+}
+
 /** Options of {@link reportHtml}. */
 export interface HtmlOptions {
   /** The sweep's name. */
@@ -24,6 +34,8 @@ export interface HtmlOptions {
   grids: Record<string, string>;
   /** Run id -> relative path of its event file. */
   events?: Record<string, string>;
+  /** Run id -> the grids of its periodic evaluations, in step order. */
+  stepGrids?: Record<string, StepGrid[]>;
 }
 
 /** A relative URL for a path of plain segments (run ids hold `,` and `=`). */
@@ -84,8 +96,34 @@ th{background:#f3f3f3}
 img{image-rendering:pixelated;border:1px solid #ddd}
 .run{border-top:1px solid #aaa;margin-top:1em;padding-top:.5em}
 .charts svg{margin:2px}
+.grids{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}
+figure{margin:0}figcaption{font-size:12px;color:#444}
 .status-completed{color:#060}.status-diverged,.status-failed{color:#a00}
 .status-interrupted,.status-running,.status-pending,.status-missing{color:#a60}`;
+
+/** A run's grids: one per periodic evaluation, captioned with its step, then the final one. */
+function runGrids(r: RunRecord, o: HtmlOptions): string {
+  const steps = o.stepGrids?.[r.id] ?? [];
+  const final = o.grids[r.id];
+  if (steps.length === 0) {
+    return final
+      ? `<img src="${relUrl(final)}" alt="grid of ${escapeXml(r.id)}">`
+      : "<p>No image grid (no checkpoint or no test split).</p>";
+  }
+  const figures = steps.map((g) =>
+    `<figure><img src="${relUrl(g.path)}" alt="grid of ${
+      escapeXml(r.id)
+    } at step ${g.step}"><figcaption>step ${g.step}</figcaption></figure>`
+  );
+  if (final) {
+    figures.push(
+      `<figure><img src="${relUrl(final)}" alt="grid of ${
+        escapeXml(r.id)
+      }"><figcaption>final (step ${r.step})</figcaption></figure>`,
+    );
+  }
+  return `<div class="grids">\n${figures.join("\n")}\n</div>`;
+}
 
 /** The page (see the module doc). */
 export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
@@ -120,9 +158,7 @@ export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
           ? ` &middot; <a href="${relUrl(o.events[r.id])}">TensorBoard event file</a>`
           : "") +
         "</p>",
-      o.grids[r.id]
-        ? `<img src="${relUrl(o.grids[r.id])}" alt="grid of ${escapeXml(r.id)}">`
-        : "<p>No image grid (no checkpoint or no test split).</p>",
+      runGrids(r, o),
       `<div class="charts">${lossCharts(r).join("\n")}</div>`,
       "</div>",
     );

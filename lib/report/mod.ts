@@ -9,9 +9,10 @@
  * | `tables.ts`   | `summary.csv`, `summary.json`, `summary.md` (paper Tables 4/5 when apt)    |
  * | `tfevents.ts` | TensorBoard event files: TFRecord + CRC32C + a minimal protobuf coder      |
  * | `font.ts`     | a 5x7 bitmap font and an RGB canvas for labels                             |
- * | `grids.ts`    | per-run visuals grids and the per-sweep comparison grid (PNG)              |
+ * | `grids.ts`    | per-run visuals grids (also drawn by runs at each periodic evaluation) and |
+ * |               | the per-sweep comparison grid (PNG)                                       |
  * | `svg.ts`      | inline SVG line charts                                                   |
- * | `html.ts`     | `index.html`: tables, grids, loss and metric curves; no server, no network |
+ * | `html.ts`     | `index.html`: tables, grids, loss and metric-over-training curves; offline |
  * | `report.ts`   | `writeReport`: every output above                                        |
  *
  * ```ts
@@ -24,6 +25,7 @@
 export {
   EVENT_FILE,
   GRID_FILE,
+  periodicGrids,
   type ReportOptions,
   type ReportResult,
   runEvents,
@@ -91,9 +93,19 @@ export {
   type RunVisuals,
   runVisuals,
   type Visual,
+  visualsOf,
   wrapLabel,
 } from "./grids.ts";
 export { type ChartOptions, COLORS, escapeXml, lineChart, type Series } from "./svg.ts";
-export { type HtmlOptions, lossCharts, metricCharts, relUrl, reportHtml } from "./html.ts";
+export {
+  type HtmlOptions,
+  lossCharts,
+  metricCharts,
+  relUrl,
+  reportHtml,
+  type StepGrid,
+} from "./html.ts";
 /** Types from other rooms that this module's signatures use. */
 export type { Pixels } from "../data/pixels.ts";
+export type { TestSplit } from "../data/mod.ts";
+export type { Network } from "../nn/network.ts";

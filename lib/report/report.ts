@@ -6,9 +6,13 @@
  * <sweep>/summary.csv, summary.json, summary.md   tables (lib/report/tables.ts)
  * <sweep>/comparison.png                          variants side by side (lib/report/grids.ts)
  * <sweep>/index.html                              the page (lib/report/html.ts)
- * <sweep>/runs/<id>/images/grid_final.png         the run's visuals
+ * <sweep>/runs/<id>/images/grid_final.png         the run's visuals at the end
  * <sweep>/runs/<id>/events.out.tfevents.0.cyclebench   TensorBoard scalars (lib/report/tfevents.ts)
  * ```
+ *
+ * The grids of a run's periodic evaluations (`images/step_<8 digits>.png`, `eval.every`) are
+ * written by the run itself while it trains (lib/sweep/run.ts), as its `metrics.jsonl` is; the
+ * report only links them, beside the metric-over-training curves drawn from those evaluations.
  *
  * ```ts
  * import { writeReport } from "./report.ts";
@@ -16,13 +20,13 @@
  * ```
  * @module
  */
-import { ensureDir, exists, joinPath, readJson, writeFileAtomic } from "../io/atomic.ts";
-import { runPaths } from "../sweep/run_dir.ts";
+import { ensureDir, exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
+import { runPaths, stepOfGridName } from "../sweep/run_dir.ts";
 import { readRuns, type RunRecord } from "./runs.ts";
 import { summaryCsv, summaryJson, summaryMarkdown } from "./tables.ts";
 import { encodeEvents, type ScalarEvent } from "./tfevents.ts";
 import { comparisonGrid, runGrid, type RunVisuals, runVisuals } from "./grids.ts";
-import { reportHtml } from "./html.ts";
+import { reportHtml, type StepGrid } from "./html.ts";
 import { type BackendChoice, selectBackend } from "../backend/mod.ts";
 
 /** The event file's name: fixed (no host or time in it), so regenerating overwrites it. */
@@ -31,13 +35,21 @@ export const EVENT_FILE = "events.out.tfevents.0.cyclebench";
 /** The run grid's name under `images/`. */
 export const GRID_FILE = "grid_final.png";
 
+/**
+ * The backend the report draws its grids on: one fixed backend, so that the grids' pixels, and
+ * bytes, do not depend on what else is installed or what `auto` would pick. wasm (single
+ * threaded, always installed) rather than tfjs's pure-JS `cpu`: on the smoke sweep's 64 runs
+ * the grids took 145 s on `cpu` and 40 s on wasm (2-core machine, load 3-4).
+ */
+export const REPORT_BACKEND = "wasm";
+
 /** Options of {@link writeReport}. */
 export interface ReportOptions {
   /** Draw the image grids (needs the checkpoints and the data; default true). */
   grids?: boolean;
   /**
-   * The tfjs backend the grids are drawn on (default `cpu`: one fixed backend, so the grids'
-   * pixels, and bytes, do not depend on what else is installed). Selected only with `grids`.
+   * The tfjs backend the grids are drawn on (default {@link REPORT_BACKEND}). Selected only
+   * with `grids`.
    */
   backend?: string;
   /**
@@ -87,6 +99,18 @@ export function runEvents(run: RunRecord): ScalarEvent[] {
   return events;
 }
 
+/** The grids a run drew at its periodic evaluations, in step order, as paths from the sweep. */
+export async function periodicGrids(run: RunRecord): Promise<StepGrid[]> {
+  const out: StepGrid[] = [];
+  for (const e of await listDir(runPaths(run.dir).images)) {
+    const step = stepOfGridName(e.name);
+    if (e.isFile && step !== undefined) {
+      out.push({ step, path: `runs/${run.id}/images/${e.name}` });
+    }
+  }
+  return out.sort((a, b) => a.step - b.step);
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -133,7 +157,7 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
   const grids: Record<string, string> = {};
   let comparison: string | undefined;
   if (o.grids ?? true) {
-    await selectBackend((o.backend ?? "cpu") as BackendChoice);
+    await selectBackend((o.backend ?? REPORT_BACKEND) as BackendChoice);
     // Columns of the comparison grid: the lowest-seed completed run of each variant.
     const chosen = new Map<string, RunRecord>();
     for (const r of runs) {
@@ -170,7 +194,12 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
       comparison = "comparison.png";
     }
   }
+  const stepGrids: Record<string, StepGrid[]> = {};
+  for (const r of runs) {
+    const found = await periodicGrids(r);
+    if (found.length > 0) stepGrids[r.id] = found;
+  }
   const index = joinPath(out, "index.html");
-  await put(index, reportHtml(runs, { name, comparison, grids, events }));
+  await put(index, reportHtml(runs, { name, comparison, grids, events, stepGrids }));
   return { index, files: files.sort(), runs: runs.length };
 }

@@ -54,6 +54,8 @@ export function escapeXml(s: string): string {
 function tick(x: number): string {
   if (!Number.isFinite(x)) return "n/a";
   const a = Math.abs(x);
+  // Steps (and other whole numbers) without decimals: "50", not "50.000".
+  if (Number.isInteger(x) && a < 1e5) return String(x);
   if (a !== 0 && (a < 1e-2 || a >= 1e5)) return x.toExponential(1);
   return a >= 100 ? x.toFixed(0) : x.toFixed(3);
 }

@@ -48,6 +48,8 @@ export {
   isConfigKeyPath,
   type KeyPath,
   predictedImageSize,
+  type RunEvalOptions,
+  runEvalSchema,
   type SchemaProblem,
   type SizedArch,
   sizeProblems,
@@ -87,6 +89,7 @@ export {
 } from "./plan.ts";
 export {
   describeState,
+  evalConfigHash,
   findRunDirs,
   type FoundRunDir,
   newestCheckpointStep,
@@ -99,6 +102,8 @@ export {
   runState,
   type RunStatus,
   type RunStatusName,
+  stepGridName,
+  stepOfGridName,
   writeStatus,
 } from "./run_dir.ts";
 export {
@@ -112,11 +117,13 @@ export {
   readLock,
 } from "./lock.ts";
 export {
+  checkSameBackend,
   type ExecuteOptions,
   executeRun,
   type ResolvedRunFile,
   type RunEvent,
   totals,
+  trimGrids,
   trimMetrics,
 } from "./run.ts";
 export { EVENT_PREFIX, parseEvent, type WorkRequest } from "./worker.ts";

@@ -1,13 +1,27 @@
 /**
  * Running one run of a sweep, in the worker process: the run directory already holds its
  * `config.resolved.json` (written by the scheduler); this trains (or resumes) it, evaluates
- * it, and writes `metrics.jsonl` and, last, `status.json`.
+ * it, and writes `metrics.jsonl`, `images/` and, last, `status.json`.
  *
  * `metrics.jsonl` holds one JSON object per line: `{"type":"losses","step":k,"lr":...,
- * "losses":{...}}` every `print_freq` steps, then `{"type":"eval","step":n,...}`. It holds no
- * times, so an interrupted-and-resumed run writes the same bytes as one that never stopped:
- * before resuming from the checkpoint of step k, lines past step k (written after that
- * checkpoint by the attempt that died) are dropped.
+ * "losses":{...}}` every `print_freq` steps, `{"type":"eval","step":k,...}` every `eval.every`
+ * steps (when set; not at the last step), and the final `{"type":"eval","step":n,...}`, which
+ * is also `status.json`'s `eval`. Each periodic evaluation also writes the run's grid,
+ * `images/step_<8 digits>.png` (lib/report/grids.ts), on the run's backend; the final grid is
+ * the report's `grid_final.png`. Evaluations do not perturb training: they translate with their
+ * own seeded dropout stream, and the trainer restores the BatchNorm statistics after them
+ * (lib/train/loop.ts), so a run's weights and final metrics do not depend on `eval.every`.
+ *
+ * The file holds no times, so an interrupted-and-resumed run writes the same bytes as one
+ * that never stopped: before resuming from the checkpoint of step k, the lines an attempt
+ * wrote after that checkpoint are dropped (loss lines past k; evaluations past k, and the final
+ * evaluation, which is made after the last checkpoint and is made again), and so are the
+ * periodic grids past step k. A periodic evaluation at step k itself is made before the
+ * checkpoint of step k, so it is kept and not repeated: no step is evaluated twice.
+ *
+ * A run resumes only on the backend its checkpoint was written on (results are bit-identical
+ * only there); otherwise it fails at once, naming both backends and the two ways out
+ * (`--backend <the checkpoint's>` or `--restart <id>`).
  *
  * ```ts
  * import { executeRun } from "./run.ts";
@@ -18,15 +32,35 @@
  */
 import { type BackendChoice, describeBackend, selectBackend } from "../backend/mod.ts";
 import { train, type TrainConfig } from "../train/loop.ts";
-import { canonicalJson, configHash, latestCheckpoint } from "../train/checkpoint.ts";
-import { disposeCycleGan, type StepLosses } from "../train/cyclegan.ts";
+import { canonicalJson, latestCheckpoint } from "../train/checkpoint.ts";
+import { type CycleGan, disposeCycleGan, type StepLosses } from "../train/cyclegan.ts";
 import { type DataDescription, describeSource } from "../train/data.ts";
-import { appendLine, exists, moveAside, readJson, writeFileAtomic } from "../io/atomic.ts";
+import type { TestSplit } from "../data/mod.ts";
+import {
+  appendLine,
+  ensureDir,
+  exists,
+  joinPath,
+  listDir,
+  moveAside,
+  readJson,
+  writeFileAtomic,
+} from "../io/atomic.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { openRunDataset } from "./plan.ts";
 import { evaluateRun } from "./evaluate.ts";
-import { pendingStatus, readStatus, runPaths, type RunStatus, writeStatus } from "./run_dir.ts";
+import {
+  evalConfigHash,
+  pendingStatus,
+  readStatus,
+  runPaths,
+  type RunStatus,
+  stepGridName,
+  stepOfGridName,
+  writeStatus,
+} from "./run_dir.ts";
 import { hostName } from "./lock.ts";
+import { runGrid, visualsOf } from "../report/grids.ts";
 
 /** What `config.resolved.json` holds. */
 export interface ResolvedRunFile {
@@ -74,15 +108,18 @@ export interface ExecuteOptions {
   faults?: string;
 }
 
-let lastBackend: { choice: string; description: string } | undefined;
+let lastBackend: { choice: string; name: string; description: string } | undefined;
 
-/** Activates a backend once per process (runs in one worker usually share it). */
-async function activate(choice: string): Promise<string> {
+/**
+ * Activates a backend once per process (runs in one worker usually share it); returns its
+ * tfjs name (what checkpoints record) and its description (what `status.json` records).
+ */
+async function activate(choice: string): Promise<{ name: string; description: string }> {
   if (lastBackend?.choice !== choice) {
     const active = await selectBackend(choice as BackendChoice);
-    lastBackend = { choice, description: describeBackend(active) };
+    lastBackend = { choice, name: active.name, description: describeBackend(active) };
   }
-  return lastBackend.description;
+  return lastBackend;
 }
 
 /** The generator's and the discriminators' objectives of a step (for progress lines). */
@@ -94,23 +131,73 @@ export function totals(l: StepLosses): { G: number; D: number } {
 }
 
 /**
- * Drops from `metrics.jsonl` every line but the loss lines up to `step` (what an attempt that
- * died after its last checkpoint wrote), rewriting the file atomically when that changes it.
+ * Prepares `metrics.jsonl` for a resume from the checkpoint of `step` (0: from the start): keeps
+ * the loss lines up to `step` and the evaluations made before that checkpoint was written (up
+ * to `step`, but not a final evaluation at `step` when `step` is the run's `totalSteps`: that
+ * one comes after the last checkpoint and is made again), drops everything else (what an
+ * attempt that died after its checkpoint wrote, and torn lines), and rewrites the file
+ * atomically when that changes it.
+ *
+ * ```ts
+ * await trimMetrics("results/smoke/runs/base-12bc4cb98c/metrics.jsonl", 200, { totalSteps: 400 });
+ * ```
  */
-export async function trimMetrics(path: string, step: number): Promise<void> {
+export async function trimMetrics(
+  path: string,
+  step: number,
+  options: { totalSteps?: number } = {},
+): Promise<void> {
   if (!(await exists(path))) return;
+  const total = options.totalSteps ?? Infinity;
   const text = await Deno.readTextFile(path);
   const kept = text.split("\n").filter((line) => {
     if (line.trim() === "") return false;
     try {
       const o = JSON.parse(line) as { type?: string; step?: number };
-      return o.type === "losses" && typeof o.step === "number" && o.step <= step;
+      if (typeof o.step !== "number") return false;
+      if (o.type === "losses") return o.step <= step;
+      if (o.type === "eval") return o.step < step || (o.step === step && step < total);
+      return false;
     } catch {
       return false;
     }
   });
   const next = kept.map((l) => `${l}\n`).join("");
   if (next !== text) await writeFileAtomic(path, next);
+}
+
+/**
+ * Removes the periodic grids (`images/step_*.png`) past `step`: drawn by an attempt that died
+ * before its next checkpoint, they are drawn again, with the same pixels, when the resumed run
+ * gets there. Returns how many it removed.
+ */
+export async function trimGrids(imagesDir: string, step: number): Promise<number> {
+  let removed = 0;
+  for (const e of await listDir(imagesDir)) {
+    const at = stepOfGridName(e.name);
+    if (e.isFile && at !== undefined && at > step) {
+      await Deno.remove(joinPath(imagesDir, e.name));
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Refuses to resume a checkpoint written on another backend: results are bit-identical only
+ * on the backend that wrote it, and a silent switch would mix two numerics in one run.
+ */
+export function checkSameBackend(
+  checkpoint: { step: number; backend: string },
+  run: { id: string; backend: string },
+): void {
+  if (checkpoint.backend === run.backend) return;
+  throw new Error(
+    `Cannot resume run "${run.id}" on backend ${run.backend}: its checkpoint of step ` +
+      `${checkpoint.step} was written on backend ${checkpoint.backend}, and a run is ` +
+      `bit-identical only on one backend; rerun with --backend ${checkpoint.backend} to resume ` +
+      `it, or with --restart ${run.id} to start it over on ${run.backend}`,
+  );
 }
 
 /**
@@ -151,10 +238,12 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
   delete status.weights_sha256;
   delete status.eval;
   delete status.eval_hash;
+  let evalSeconds = 0;
   const finish = async (fields: Partial<RunStatus>): Promise<RunStatus> => {
     const elapsed = (performance.now() - t0) / 1000;
     Object.assign(status, fields, {
       elapsed_s: round(elapsed),
+      eval_s: round(evalSeconds),
       total_elapsed_s: round(previous.total_elapsed_s + elapsed),
     });
     if (status.status !== "running") status.finished_at = new Date().toISOString();
@@ -177,7 +266,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
 
   let model: Awaited<ReturnType<typeof train>>["model"];
   try {
-    status.backend = await activate(options.backend ?? resolved.config.backend);
+    const backend = await activate(options.backend ?? resolved.config.backend);
     const ds = await openRunDataset(resolved.config);
     const data = describeSource(ds.train);
     if (canonicalJson(data) !== canonicalJson(resolved.data)) {
@@ -186,16 +275,22 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
           `${canonicalJson(resolved.data)}; run the sweep again to re-plan it`,
       );
     }
-    if (options.restart) {
-      for (const p of [paths.metrics, paths.lossLog]) {
-        if (await exists(p)) await moveAside(p, `.restarted-${now.replace(/[:.]/g, "-")}`);
-      }
-    }
     const found = options.restart
       ? undefined
       : await latestCheckpoint(paths.checkpoints, { onWarning: () => {} });
+    if (found) {
+      checkSameBackend(found.state, { id: resolved.id, backend: backend.name });
+    }
+    status.backend = backend.description;
+    if (options.restart) {
+      const suffix = `.restarted-${now.replace(/[:.]/g, "-")}`;
+      for (const p of [paths.metrics, paths.lossLog, paths.images]) {
+        if (await exists(p)) await moveAside(p, suffix);
+      }
+    }
     const resumeStep = found?.state.step ?? 0;
-    await trimMetrics(paths.metrics, resumeStep);
+    await trimMetrics(paths.metrics, resumeStep, { totalSteps: resolved.total_steps });
+    await trimGrids(paths.images, resumeStep);
     status.step = resumeStep;
     status.resumed_from = found ? resumeStep : null;
     await writeStatus(dir, status);
@@ -207,7 +302,60 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       resumedFrom: found ? resumeStep : null,
     });
 
+    // What the evaluations measure (evaluate.ts's options: `every` is ours) and on what.
+    const { every: everyOption, ...measure } = resolved.config.eval;
+    const every = everyOption ?? 0;
+    let test: TestSplit | undefined;
+    let metrics = measure.metrics;
+    const testSplit = async (): Promise<TestSplit | undefined> => {
+      if (test === undefined && ds.hasTest) {
+        test = await ds.test();
+        if (!test.paired && metrics.length > 0) {
+          metrics = metrics.filter((m) => m === "fid" || m === "kid");
+          emit({
+            ev: "log",
+            id: resolved.id,
+            line: "the test split is not paired: only FID and KID are computed",
+          });
+        }
+      }
+      return test;
+    };
+    /** Scores the model and appends the `eval` line; null when there is nothing to measure. */
+    const evaluate = async (
+      m: CycleGan,
+      step: number,
+    ): Promise<Record<string, unknown> | null> => {
+      if (measure.metrics.length === 0) return null;
+      const split = await testSplit();
+      if (!split || metrics.length === 0) return null;
+      const scores = {
+        ...await evaluateRun(m, split, {
+          ...measure,
+          metrics,
+          dataset: resolved.config.dataset.name,
+        }),
+      };
+      await appendLine(paths.metrics, JSON.stringify({ type: "eval", step, ...scores }));
+      return scores;
+    };
+    const periodic = async (step: number, m: CycleGan) => {
+      const t = performance.now();
+      const split = await testSplit();
+      if (split) {
+        // The grid first: an `eval` line on disk means its grid is there too.
+        const visuals = await visualsOf(m, split, {
+          identity: resolved.config.lambda_identity > 0,
+        });
+        await ensureDir(paths.images);
+        await writeFileAtomic(joinPath(paths.images, stepGridName(step)), await runGrid(visuals));
+      }
+      await evaluate(m, step);
+      evalSeconds += (performance.now() - t) / 1000;
+    };
+
     let tFirst = 0;
+    let evalAtFirst = 0;
     let stepsRun = 0;
     const printFreq = resolved.train.print_freq;
     const result = await train(resolved.train, {
@@ -218,13 +366,17 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       signal: options.signal,
       keepModel: true,
       faults: options.faults,
+      evaluate: every > 0 ? { every, run: periodic } : undefined,
       log: (line) => {
         if (!line.startsWith("(epoch:") && !line.startsWith("learning rate")) {
           emit({ ev: "log", id: resolved.id, line });
         }
       },
       onStep: async (step, losses, lr) => {
-        if (stepsRun++ === 0) tFirst = performance.now();
+        if (stepsRun++ === 0) {
+          tFirst = performance.now();
+          evalAtFirst = evalSeconds;
+        }
         status.step = step;
         if (step % printFreq === 0) {
           await appendLine(
@@ -236,7 +388,9 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       },
     });
     model = result.model;
-    const rate = stepsRun > 1 ? (stepsRun - 1) / ((performance.now() - tFirst) / 1000) : null;
+    // Training speed: from the end of the first step, without the periodic evaluations.
+    const trainSeconds = (performance.now() - tFirst) / 1000 - (evalSeconds - evalAtFirst);
+    const rate = stepsRun > 1 ? (stepsRun - 1) / trainSeconds : null;
     status.step = result.step;
     status.steps_per_s = rate === null ? null : round(rate);
     if (result.status === "interrupted") {
@@ -254,38 +408,14 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
         }; kept the last finite checkpoint ${result.checkpoint ?? "(none)"}`,
       });
     }
-    let scores: Record<string, unknown> | null = null;
-    const ev = resolved.config.eval;
-    if (ev.metrics.length > 0 && ds.hasTest) {
-      const test = await ds.test();
-      let metrics = ev.metrics;
-      if (!test.paired) {
-        metrics = metrics.filter((m) => m === "fid" || m === "kid");
-        emit({
-          ev: "log",
-          id: resolved.id,
-          line: "the test split is not paired: only FID and KID are computed",
-        });
-      }
-      if (metrics.length > 0) {
-        scores = {
-          ...await evaluateRun(result.model!, test, {
-            ...ev,
-            metrics,
-            dataset: resolved.config.dataset.name,
-          }),
-        };
-        await appendLine(
-          paths.metrics,
-          JSON.stringify({ type: "eval", step: result.step, ...scores }),
-        );
-      }
-    }
+    const tEval = performance.now();
+    const scores = await evaluate(result.model!, result.step);
+    evalSeconds += (performance.now() - tEval) / 1000;
     return await finish({
       status: "completed",
       weights_sha256: result.weightsSha256,
       eval: scores,
-      eval_hash: await configHash(ev),
+      eval_hash: await evalConfigHash(resolved.config.eval),
     });
   } catch (e) {
     return await finish({ status: "failed", error: (e as Error).message ?? String(e) });

@@ -12,10 +12,12 @@
  *     config.diff.json     what the run changes relative to the experiment
  *     status.json          pending|running|completed|diverged|failed|interrupted; written
  *                          atomically, and last
- *     metrics.jsonl        losses every print_freq steps, then the final evaluation
+ *     metrics.jsonl        losses every print_freq steps, an evaluation every eval.every
+ *                          steps, and the final evaluation (lib/sweep/run.ts)
  *     loss_log.txt         the official loss log
  *     checkpoints/         complete checkpoints (lib/train/checkpoint.ts)
- *     images/              sample grids (written by the report)
+ *     images/              step_<8 digits>.png: the grid of each periodic evaluation (written
+ *                          by the run); grid_final.png (written by the report)
  * ```
  *
  * A run is `completed` iff its `status.json` says so (reliability.md C.2).
@@ -27,6 +29,7 @@
  * @module
  */
 import { exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
+import { configHash } from "../train/checkpoint.ts";
 import { holderAlive, readLock } from "./lock.ts";
 import { SHORT_HASH } from "./plan.ts";
 
@@ -73,9 +76,14 @@ export interface RunStatus {
   total_elapsed_s: number;
   /** Iterations per second of the last attempt (excluding start-up and evaluation). */
   steps_per_s: number | null;
+  /** Seconds the last attempt spent evaluating (periodic evaluations with their grids, and the final one). */
+  eval_s?: number;
   /** The step the last attempt resumed from (null: started fresh). */
   resumed_from: number | null;
-  /** The backend, as `describeBackend` says it. */
+  /**
+   * The backend, as `describeBackend` says it (its first word is the tfjs backend name, which
+   * each checkpoint also records; a run is resumed only on the backend of its checkpoint).
+   */
   backend: string | null;
   /** Worker pid and host of the last attempt. */
   pid: number | null;
@@ -89,8 +97,30 @@ export interface RunStatus {
   weights_sha256?: string;
   /** The final evaluation (completed runs). */
   eval?: Record<string, unknown> | null;
-  /** SHA-256 of the `eval` config the evaluation was made with. */
+  /** {@link evalConfigHash} of the `eval` config the evaluation was made with. */
   eval_hash?: string;
+}
+
+/**
+ * The hash of an `eval:` section that says whether a completed run's final evaluation is
+ * current: SHA-256 of the canonical config without `every`. How often a run evaluated while
+ * training does not change its final evaluation, and intermediate weights are not kept to
+ * evaluate again, so changing `every` re-evaluates nothing (a run trained later records it).
+ */
+export async function evalConfigHash(ev: object): Promise<string> {
+  const { every: _every, ...rest } = ev as Record<string, unknown>;
+  return await configHash(rest);
+}
+
+/** The file name under `images/` of the grid of the periodic evaluation at `step`. */
+export function stepGridName(step: number): string {
+  return `step_${String(step).padStart(8, "0")}.png`;
+}
+
+/** The step of a periodic evaluation grid's file name, or undefined for other names. */
+export function stepOfGridName(name: string): number | undefined {
+  const m = /^step_(\d{8,})\.png$/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The run directories of a sweep directory. */

@@ -13,9 +13,12 @@
  * gan_mode: lsgan
  * loss: { gan: true, cycle: both }
  * dataset: { name: scenes, size: 32 }
- * eval: { metrics: [l1, psnr], max_images: 4 }
+ * eval: { metrics: [l1, psnr], max_images: 4, every: 100 }
  * backend: wasm
  * ```
+ *
+ * `eval:` is lib/sweep/evaluate.ts's options (what to measure) plus `every` (how often, a key
+ * of the runner's: {@link runEvalSchema}).
  *
  * {@link checkExperiment} validates one fully merged config and returns every problem at
  * once, each with its key path, the value given and what is allowed; the caller turns paths
@@ -143,6 +146,34 @@ export const EXPERIMENT_KEYS: readonly string[] = Object.freeze([
   "backend",
 ]);
 
+/** The `eval:` section of an experiment: {@link EvalOptions} plus how often to evaluate. */
+export interface RunEvalOptions extends EvalOptions {
+  /**
+   * Evaluate (metrics and a grid under `images/`) every this many iterations during the run,
+   * besides the final evaluation; 0: only at the end. It changes what is recorded, not the
+   * weights, so it is part of neither the run id nor the `eval` hash (lib/sweep/run.ts).
+   */
+  every: number;
+}
+
+/**
+ * The schema of an experiment's `eval:` section: lib/sweep/evaluate.ts's (strict, with its
+ * defaults) extended by `every`.
+ */
+export const runEvalSchema: z.ZodType<RunEvalOptions, Partial<RunEvalOptions>> = z.strictObject({
+  ...evalShape(),
+  every: int(0).default(0).describe(
+    "evaluate every this many iterations during the run as well as at the end; 0: only at the end",
+  ),
+}) as unknown as z.ZodType<RunEvalOptions, Partial<RunEvalOptions>>;
+
+/** The keys of lib/sweep/evaluate.ts's `eval` schema, with their own checks and defaults. */
+function evalShape(): Record<string, z.ZodType> {
+  const shape = objectShape(evalSchema);
+  if (!shape) throw new Error("lib/sweep/evaluate.ts's evalSchema is not an object schema");
+  return shape;
+}
+
 /**
  * The experiment schema: strict at every level. The dataset's own options are checked
  * separately against the named dataset's schema ({@link checkExperiment}).
@@ -150,7 +181,7 @@ export const EXPERIMENT_KEYS: readonly string[] = Object.freeze([
 const experimentSchema = z.strictObject({
   ...trainShape,
   dataset: z.looseObject({ name: z.enum(DATASET_NAMES as [string, ...string[]]) }),
-  eval: evalSchema,
+  eval: runEvalSchema,
   backend: z.enum(BACKEND_CHOICES as [string, ...string[]]),
 });
 
@@ -158,8 +189,8 @@ const experimentSchema = z.strictObject({
 export interface ExperimentConfig extends TrainConfig {
   /** The dataset kind and its options (defaults filled in). */
   dataset: { name: string; [option: string]: unknown };
-  /** The final evaluation. */
-  eval: EvalOptions;
+  /** The evaluations: what to measure, and how often. */
+  eval: RunEvalOptions;
   /** `auto` or a registered backend. */
   backend: string;
 }
@@ -170,7 +201,7 @@ export function experimentDefaults(): Record<string, unknown> {
     ...TRAIN_DEFAULTS,
     loss: { ...TRAIN_DEFAULTS.loss },
     dataset: { name: "scenes" },
-    eval: evalSchema.parse({}),
+    eval: runEvalSchema.parse({}),
     backend: "auto",
   });
 }
@@ -179,7 +210,7 @@ export function experimentDefaults(): Record<string, unknown> {
 export function allowedKeysAt(config: Record<string, unknown>, path: KeyPath): string[] {
   if (path.length === 0) return [...EXPERIMENT_KEYS];
   if (path.length === 1 && path[0] === "loss") return ["gan", "cycle"];
-  if (path.length === 1 && path[0] === "eval") return Object.keys(objectShape(evalSchema) ?? {});
+  if (path.length === 1 && path[0] === "eval") return Object.keys(objectShape(runEvalSchema) ?? {});
   if (path.length === 1 && path[0] === "dataset") {
     const name = (config.dataset as { name?: unknown } | undefined)?.name;
     if (typeof name === "string" && isDatasetName(name)) {
@@ -198,7 +229,7 @@ export function isConfigKeyPath(path: readonly string[]): boolean {
   if (rest.length === 0) return true;
   if (head === "loss") return rest.length === 1 && (rest[0] === "gan" || rest[0] === "cycle");
   if (head === "eval") {
-    return rest.length === 1 && Object.keys(objectShape(evalSchema) ?? {}).includes(rest[0]);
+    return rest.length === 1 && Object.keys(objectShape(runEvalSchema) ?? {}).includes(rest[0]);
   }
   // Dataset options depend on the dataset kind; they are checked against it per run.
   return head === "dataset" && rest.length === 1;

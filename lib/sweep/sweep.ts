@@ -38,7 +38,6 @@
  * @module
  */
 import { ensureDir, exists, joinPath, writeFileAtomic } from "../io/atomic.ts";
-import { configHash } from "../train/checkpoint.ts";
 import { acquireLock, holderAlive, type Lock, LockBusyError, readLock } from "./lock.ts";
 import {
   globToRegExp,
@@ -50,6 +49,7 @@ import {
 } from "./plan.ts";
 import {
   describeState,
+  evalConfigHash,
   findRunDirs,
   pendingStatus,
   readStatus,
@@ -156,7 +156,7 @@ export async function listSweep(plan: SweepPlan, o: SweepOptions = {}): Promise<
   for (const run of selectRuns(plan, o)) {
     const found = dirs.get(run.hash.slice(0, SHORT_HASH));
     const dir = found?.path ?? joinPath(runsDir(out), run.id);
-    const state = await runState(dir, run.totalSteps, await configHash(run.config.eval));
+    const state = await runState(dir, run.totalSteps, await evalConfigHash(run.config.eval));
     runs.push({
       run,
       dir,

@@ -21,6 +21,8 @@
  * - Checkpoints are complete (above), not just network weights, and are rotated (`keep_checkpoints`).
  * - `lr_unit: "iteration"` measures `n_epochs`/`n_epochs_decay` (and `lr_decay_iters`) in
  *   iterations for short runs; the run then lasts `n_epochs + n_epochs_decay` iterations.
+ * - An optional periodic evaluation (`evaluate`) runs between steps, isolated from training:
+ *   the weights, buffers and random streams after it are those before it.
  *
  * ```ts
  * import { train } from "./loop.ts";
@@ -268,6 +270,15 @@ export interface TrainOptions {
   restart?: boolean;
   /** Called after every finite step with the losses and the learning rate it used. */
   onStep?: (step: number, losses: StepLosses, lr: number) => void | Promise<void>;
+  /**
+   * Periodic evaluation: `run(step, model)` is called after every step that is a multiple of
+   * `every` (> 0) and not the run's last (whose model the caller evaluates once training
+   * returns), after `onStep` and before that step's checkpoint, so that a run resumed from the
+   * checkpoint never evaluates a step twice. Evaluating must not change what is trained: the
+   * BatchNorm running statistics (which networks applied in training mode update) are restored
+   * afterwards, and a change of the model's random stream is an error.
+   */
+  evaluate?: { every: number; run: (step: number, model: CycleGan) => Promise<void> };
   /** Called after each checkpoint is published. */
   onCheckpoint?: (info: { step: number; epoch: number; path: string }) => void | Promise<void>;
   /** Receives console lines (loss lines, resume notes, warnings); default `console.log`. */
@@ -400,6 +411,12 @@ export async function train(
       c.lr_unit === "iteration" ? c.n_epochs + c.n_epochs_decay : Infinity,
       c.max_steps ?? Infinity,
     );
+    // The step the run ends at (as lib/sweep/plan.ts totalSteps): no periodic evaluation there.
+    const lastStep = Math.min(
+      stepLimit,
+      c.lr_unit === "epoch" ? Math.max(0, lastEpoch - c.epoch_count + 1) * perEpoch : Infinity,
+    );
+    const evalEvery = options.evaluate?.every ?? 0;
     const lrAt = (epoch: number, iteration: number) =>
       learningRate(c.lr, { epoch: epoch - c.epoch_count, iteration }, {
         policy: c.lr_policy,
@@ -496,6 +513,10 @@ export async function train(
         log(line);
         await appendLine(logPath, line);
       }
+      if (evalEvery > 0 && step % evalEvery === 0 && step < lastStep) {
+        const at = step;
+        await isolated(model, () => options.evaluate!.run(at, model));
+      }
       // End of epoch: the official scheduler steps here (the next epoch's rate is lrAt(...)).
       cursor = cursor.iteration + 1 >= perEpoch
         ? { ...cursor, epoch: cursor.epoch + 1, iteration: 0 }
@@ -522,6 +543,29 @@ export async function train(
   } finally {
     if (faults.enospcAtWrite !== undefined) setWriteFaultHook(undefined);
     if (!keep) disposeCycleGan(model);
+  }
+}
+
+/**
+ * Runs `fn` (an evaluation) so that training cannot tell it ran: the networks' BatchNorm
+ * running statistics are put back afterwards (the official test.py applies the networks in
+ * training mode, which updates them), and `fn` must not draw from the model's random stream
+ * (evaluations seed their own dropout stream); if it did, this throws.
+ */
+async function isolated(model: CycleGan, fn: () => Promise<void>): Promise<void> {
+  const buffers = [model.G_A, model.G_B, model.D_A, model.D_B].flatMap((n) =>
+    Object.values(n.buffers)
+  );
+  const saved = buffers.map((b) => tf.clone(b));
+  const rng = JSON.stringify(model.rng.state());
+  try {
+    await fn();
+  } finally {
+    buffers.forEach((b, i) => b.assign(saved[i]));
+    tf.dispose(saved);
+  }
+  if (JSON.stringify(model.rng.state()) !== rng) {
+    throw new Error("an evaluation drew from the model's random stream; it must seed its own");
   }
 }
 
