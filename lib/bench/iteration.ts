@@ -20,7 +20,10 @@ export interface IterationConfig {
   ndf: number;
   /** Re-run blocks in the backward pass (needed at 256x256 on wasm). */
   checkpoint?: boolean;
-  /** Seconds per iteration of the official PyTorch code on our 2-core machine. */
+  /**
+   * Seconds per iteration of the official PyTorch code in perf-anchor.md (2 threads, a 2-vCPU
+   * Sapphire Rapids): the fallback when no anchor was measured on this machine (anchor.ts).
+   */
   pytorchSeconds: number;
 }
 
@@ -60,6 +63,16 @@ export const ITERATION_CONFIGS: readonly IterationConfig[] = [
     checkpoint: true,
     pytorchSeconds: 7.78,
   },
+  {
+    // Without recompute, as PyTorch runs it: on native its peak fits the 4 GB wasm heap (2.7 GB
+    // heap measured); the wasm backend is run with recompute at this size (config 4).
+    name: "resnet_9blocks 256px",
+    netG: "resnet_9blocks",
+    size: 256,
+    ngf: 64,
+    ndf: 64,
+    pytorchSeconds: 7.78,
+  },
 ];
 
 /** One measured row. */
@@ -76,6 +89,9 @@ export interface IterationRow {
   gflops: number;
   /** Our time / PyTorch's time (< 1 = faster than PyTorch). */
   ratioToPytorch: number;
+  /** The PyTorch time divided by, and its thread count (see anchor.ts). */
+  pytorchSeconds: number;
+  pytorchThreads: number;
   /** Peak bytes held by tfjs tensors during a step (tfjs's own accounting). */
   peakTensorMB: number;
   /** Process resident set size after the run. */
@@ -113,6 +129,7 @@ function wasmHeapBytes(): number | undefined {
 export async function benchIteration(
   c: IterationConfig,
   iterations: number,
+  pytorch: { seconds: number; threads: number } = { seconds: c.pytorchSeconds, threads: 2 },
 ): Promise<IterationRow> {
   const m = createCycleGan({
     netG: c.netG,
@@ -148,7 +165,9 @@ export async function benchIteration(
     firstMs: times[0],
     forwardGflop: forward / 1e9,
     gflops: (3 * forward) / (ms * 1e6),
-    ratioToPytorch: ms / 1000 / c.pytorchSeconds,
+    ratioToPytorch: ms / 1000 / pytorch.seconds,
+    pytorchSeconds: pytorch.seconds,
+    pytorchThreads: pytorch.threads,
     peakTensorMB: peak / 2 ** 20,
     rssMB: Deno.memoryUsage().rss / 2 ** 20,
     ...(heap !== undefined ? { wasmHeapMB: heap / 2 ** 20 } : {}),

@@ -6,7 +6,7 @@
  *
  * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
  * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations with
- * their ratio to the official PyTorch code on the same kind of machine; writes the same as JSON
+ * their ratio to the official PyTorch code timed on this machine (anchor.ts); writes the same as JSON
  * to `results/bench/`. Benchmarks, never tests: timings depend on the load, which is recorded.
  * @module
  */
@@ -22,6 +22,7 @@ import {
   profileIteration,
 } from "./iteration.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
+import { pytorchAnchor } from "./anchor.ts";
 import { openDataset } from "../data/mod.ts";
 import { benchLoading } from "../data/bench.ts";
 
@@ -90,6 +91,8 @@ async function main(): Promise<number> {
   console.log(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load ${machine.load1}`,
   );
+  const anchor = pytorchAnchor();
+  console.log(`PyTorch anchor: ${anchor.source}`);
   const results = [];
   for (const name of backends) {
     const active = await selectBackend(name as "wasm", {
@@ -110,15 +113,20 @@ async function main(): Promise<number> {
         }):`,
       );
       for (const i of configIdx) {
-        const row = await benchIteration(ITERATION_CONFIGS[i], Math.max(2, Math.ceil(repeats / 2)));
+        const c = ITERATION_CONFIGS[i];
+        const row = await benchIteration(
+          c,
+          Math.max(2, Math.ceil(repeats / 2)),
+          anchor.seconds(c.name, active.threads),
+        );
         iterations.push(row);
         console.log(
           `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it  ${
             row.gflops.toFixed(1).padStart(6)
           } GFLOP/s` +
-            `  x${row.ratioToPytorch.toFixed(2)} PyTorch  peak tensors ${
-              row.peakTensorMB.toFixed(0)
-            } MB` +
+            `  x${row.ratioToPytorch.toFixed(2)} PyTorch (${
+              row.pytorchSeconds.toFixed(3)
+            } s, ${row.pytorchThreads}t)  peak tensors ${row.peakTensorMB.toFixed(0)} MB` +
             (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : ""),
         );
       }
@@ -175,8 +183,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine,
     loadAtEnd: loadAverage(),
-    pytorchAnchor:
-      "perf-anchor.md: official PyTorch CycleGAN, torch 1.13.1 + OpenBLAS, 2 threads, same machine kind",
+    pytorchAnchor: anchor.source,
     results,
   };
   await Deno.mkdir(values.out, { recursive: true });

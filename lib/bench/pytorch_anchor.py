@@ -765,6 +765,14 @@ def main():
     log(f"machine: {machine['cpu_model']}, {machine['cpus']} CPUs, "
         f"avx2={machine['flags']['avx2']} avx512f={machine['flags']['avx512f']}")
 
+    # The anchor is PyTorch + OpenBLAS (perf-anchor.md). Debian's python3-torch only pulls in
+    # the reference BLAS (libblas3): with it PyTorch's im2col convolutions ("thnn", what 1.13
+    # uses at batch 1 for most layers) run 2-4x slower, which would flatter every ratio.
+    blas = blas_alternative() or ""
+    if "/blas/libblas.so" in blas:
+        sys.exit(f"libblas.so.3 is the reference BLAS ({blas}); the anchor is PyTorch + OpenBLAS:"
+                 " apt-get install libopenblas0-pthread, then run again")
+
     p = child(["--child-params", "--threads", str(args.threads)], {})
     ok = True
     for k, expected in EXPECTED_PARAMS.items():
@@ -782,7 +790,8 @@ def main():
 
     out = args.out or os.path.join(
         "results", "bench",
-        f"reference-pytorch-{slug(machine['cpu_model'] or 'cpu')}-{machine['cpus']}c.json")
+        f"reference-pytorch-{slug(machine['cpu_model'] or 'cpu')}"
+        f"{'-avx512' if machine['flags']['avx512f'] else ''}-{machine['cpus']}c.json")
     doc = {
         "what": "official PyTorch CycleGAN training iteration (G step + D step), re-measured on"
                 " this machine by lib/bench/pytorch_anchor.py; random tensors, batch 1;"

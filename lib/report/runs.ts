@@ -80,6 +80,10 @@ const SHORT_NAMES: Record<string, string> = {
   pixel_accuracy: "per-pixel acc",
   class_accuracy: "per-class acc",
   class_iou: "class IoU",
+  // The segmenter on the real test photos: the upper bound of the FCN score (Table 4's last row).
+  real_pixel_accuracy: "real-photo per-pixel acc",
+  real_class_accuracy: "real-photo per-class acc",
+  real_class_iou: "real-photo class IoU",
 };
 
 /**

@@ -227,10 +227,8 @@ export const PAPER_GROUND_TRUTH: readonly number[] = [0.80, 0.26, 0.21];
 
 /** Our metric names of a Table 4 / 5 column triple: `<direction> per-pixel acc`, .... */
 function segColumns(direction: "AtoB" | "BtoA", prefix = ""): string[] {
-  const names = prefix === ""
-    ? ["per-pixel acc", "per-class acc", "class IoU"]
-    : ["pixel_accuracy", "class_accuracy", "class_iou"].map((m) => `${prefix}${m}`);
-  return names.map((m) => `${direction} ${m}`);
+  // Names as runs.ts's metricName() gives them (`real-photo ` for the upper bound).
+  return ["per-pixel acc", "per-class acc", "class IoU"].map((m) => `${direction} ${prefix}${m}`);
 }
 
 function paperTable(
@@ -324,7 +322,7 @@ export function summarySections(runs: RunRecord[], o: { name: string }): Section
           "(the paper's column shows pix2pix's FCN-8s on real Cityscapes photos). Runs " +
           "evaluated without the `seg` metric show n/a.",
         ],
-        table: paperTable(runs, "table4", segColumns("AtoB"), segColumns("AtoB", "real_")),
+        table: paperTable(runs, "table4", segColumns("AtoB"), segColumns("AtoB", "real-photo ")),
       },
       {
         level: 3,

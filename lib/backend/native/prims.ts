@@ -4,11 +4,11 @@
  * batch 1) forward and backward, and element-wise ReLU / LeakyReLU / tanh forward and backward.
  *
  * Layouts: tensors live in tfjs's layouts (NHWC activations, HWIO filters, row-major
- * matrices). Convolutions are created with format tag `any`, so oneDNN picks its fastest
- * blocked layouts (`jit:avx2` / `jit:avx512_core`); {@link Port}s reorder at the boundary on
- * every call when oneDNN's choice differs from tfjs's (ffi-native-kernels.md: 5-20 % of a
- * call, and still 5x the wasm kernels). Normalization and element-wise primitives run on NHWC
- * / flat data directly.
+ * matrices). Convolutions take activations in NHWC as they are (see activationTag(): faster
+ * than oneDNN's blocked layouts plus reorders, measured) and filters in the layout oneDNN
+ * chooses (format tag `any`); {@link Port}s reorder at the boundary on every call when
+ * oneDNN's choice differs from tfjs's. Normalization and element-wise primitives run on NHWC /
+ * flat data directly.
  *
  * Scratch buffers for reordered tensors come from one arena per port slot, shared by every
  * primitive (ops run one at a time), so memory grows with the largest layer, not with the
@@ -292,10 +292,11 @@ function convPrims(d: Dnnl, g: ConvGeom): ConvPrims {
     padL: dims([g.padTop, g.padLeft]),
     padR: dims([padBottom, padRight]),
   };
+  const act = activationTag();
   const descs = {
-    src: memoryDesc(d, [g.n, g.inC, g.inH, g.inW], C.tagAny),
+    src: memoryDesc(d, [g.n, g.inC, g.inH, g.inW], act),
     w: memoryDesc(d, [g.outC, g.inC, g.kH, g.kW], C.tagAny),
-    dst: memoryDesc(d, [g.n, g.outC, g.outH, g.outW], C.tagAny),
+    dst: memoryDesc(d, [g.n, g.outC, g.outH, g.outW], act),
   };
   const desc = new Uint8Array(CONV_DESC_BYTES);
   check(
@@ -319,6 +320,28 @@ function convPrims(d: Dnnl, g: ConvGeom): ConvPrims {
   const prims: ConvPrims = { fwdPd, descs, args };
   convCache.set(key, prims);
   return prims;
+}
+
+let actTag: number | undefined;
+/**
+ * The activation layout convolutions are created with: NHWC, tfjs's own, so activations and
+ * their gradients are never reordered; `CYCLEBENCH_DNNL_ACT=any` lets oneDNN choose (blocked
+ * nChw16c / nChw8c) and reorders at every call instead. Measured (bench, 2 threads, one idle
+ * 2-vCPU AMD EPYC, resnet_6blocks 64px / 128px per iteration): AVX-512 NHWC 840 / 2453 ms,
+ * `any` 972 / 2715 ms (oneDNN picks its brgconv kernels for NHWC); AVX2 (`DNNL_MAX_CPU_ISA=AVX2`)
+ * 914 / 2766 ms vs 947 / 2704 ms, a wash. Filters keep `any` (they are small).
+ */
+function activationTag(): number {
+  if (actTag === undefined) {
+    let v: string | undefined;
+    try {
+      v = Deno.env.get("CYCLEBENCH_DNNL_ACT");
+    } catch {
+      v = undefined;
+    }
+    actTag = v === "any" ? C.tagAny : C.nhwc;
+  }
+  return actTag;
 }
 
 function userConvMds(d: Dnnl, g: ConvGeom) {
