@@ -27,6 +27,9 @@ interface AdamInternals {
   incrementIterations(): void;
 }
 
+/** The native backend's fused kernel (`ADAM_STEP` in lib/backend/native/kernels.ts). */
+const FUSED_ADAM = "CyclebenchAdamStep";
+
 /** What `applyGradients` takes: tfjs types it as variables, though it reads plain gradients. */
 export type AdamGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
 
@@ -43,6 +46,19 @@ export class LowPeakAdam extends tf.AdamOptimizer {
       tf.sub(1, self.accBeta1),
       tf.sub(1, self.accBeta2),
     ]);
+    // The native backend's one-pass update (lib/backend/native/kernels.ts), fed the same f32
+    // scalars the separate ops would use.
+    const fused = tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined;
+    const scalars = fused
+      ? {
+        beta1: self.beta1,
+        beta2: self.beta2,
+        epsilon: self.epsilon,
+        learningRate: self.learningRate,
+        oneMinusAccBeta1: oneMinusAccBeta1.dataSync()[0],
+        oneMinusAccBeta2: oneMinusAccBeta2.dataSync()[0],
+      }
+      : undefined;
     for (const [name, gradient] of entries) {
       const value = tf.engine().registeredVariables[name];
       let i = slot.get(`${name}/m`);
@@ -61,6 +77,18 @@ export class LowPeakAdam extends tf.AdamOptimizer {
       if (gradient == null) continue;
       const firstMoment = self.accumulatedFirstMoment[i].variable;
       const secondMoment = self.accumulatedSecondMoment[i].variable;
+      if (scalars) {
+        const [p, m, v] = tf.engine().runKernel(
+          FUSED_ADAM,
+          { value, m: firstMoment, v: secondMoment, g: gradient },
+          scalars as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor[];
+        firstMoment.assign(m);
+        secondMoment.assign(v);
+        value.assign(p);
+        tf.dispose([p, m, v]);
+        continue;
+      }
       tf.tidy(() => {
         const newFirstMoment = tf.add(
           tf.mul(firstMoment, self.beta1),

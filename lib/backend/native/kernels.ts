@@ -14,6 +14,7 @@
  * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
  * | `Identity`                           | none: a shared, reference-counted view (no copy)    |
  * | `Sum` over leading axes (bias grads) | (JS over the heap) column sums, float64 accumulators |
+ * | `CyclebenchAdamStep`                 | (JS over the heap) one pass of Adam, float32 ops    |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
  * `lib/nn/layers.ts` (instance norm) and by the activation gradients of `./gradients.ts` when the
@@ -23,6 +24,7 @@
 import { tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Dnnl } from "./dnnl.ts";
+import { type AdamSimd, adamSimd } from "./adam_simd.ts";
 import {
   type Activation,
   activationBackward,
@@ -43,6 +45,12 @@ export const INSTANCE_NORM_GRAD = "CyclebenchInstanceNormGrad";
 export const ACTIVATION_GRAD = "CyclebenchActivationGrad";
 /** Kernel name of the exact 4-D mirror-pad gradient (input dy; attrs paddings, mode). */
 export const MIRROR_PAD_GRAD = "CyclebenchMirrorPadGrad";
+/**
+ * Kernel name of one Adam update of one variable (inputs value, m, v, g; attrs beta1, beta2,
+ * epsilon, learningRate, oneMinusAccBeta1, oneMinusAccBeta2; outputs the new value, m, v),
+ * called by `lib/train/adam.ts` when the backend has it.
+ */
+export const ADAM_STEP = "CyclebenchAdamStep";
 
 /**
  * Where each padded coordinate along one axis reads from: `reflect` mirrors around the edge
@@ -66,6 +74,19 @@ type KernelArgs = {
 
 function wasmOf(backend: tf.KernelBackend): BackendWasm {
   return backend as unknown as BackendWasm;
+}
+
+/** The wasm backend's `WebAssembly.Memory` (Emscripten exports it as `memory`). */
+function heapMemory(b: BackendWasm): WebAssembly.Memory {
+  const w = b.wasm as unknown as {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmExports?: { memory?: WebAssembly.Memory };
+  };
+  const memory = w.asm?.memory ?? w.wasmExports?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("native: the wasm backend's WebAssembly.Memory is not exported");
+  }
+  return memory;
 }
 
 /** Pointer to a tensor's float32 data in the wasm heap (the view is rebuilt: heaps grow). */
@@ -325,6 +346,77 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     return dx;
   };
 
+  // Adam's update is ~12 element-wise wasm ops per variable, each a pass over the parameters
+  // (3-4 % of a 128px iteration, 15 % at 64px). One pass here (adam_simd.ts) does the same
+  // float32 operations in the same order; the JS loop, for the last < 4 lanes or where the
+  // SIMD module cannot link, rounds every intermediate with Math.fround (+, *, / and sqrt of
+  // float32 values computed in float64 and rounded once are the correctly rounded float32
+  // results), so both follow lib/train/adam.ts's arithmetic bit for bit.
+  let simd: AdamSimd | false | undefined;
+  const adamStep = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
+    const { value, m, v, g } = inputs as Record<string, tf.TensorInfo>;
+    requireFloat(ADAM_STEP, value, m, v, g);
+    const n = tf.util.sizeFromShape(value.shape);
+    for (const t of [m, v, g]) {
+      if (tf.util.sizeFromShape(t.shape) !== n) {
+        throw new Error(
+          `native ${ADAM_STEP}: value [${value.shape}] and moment/gradient [${t.shape}] differ`,
+        );
+      }
+    }
+    const a = attrs as Record<string, number>;
+    const f = Math.fround;
+    const b1 = f(a.beta1), c1 = f(1 - a.beta1);
+    const b2 = f(a.beta2), c2 = f(1 - a.beta2);
+    const eps = f(a.epsilon), nlr = f(-a.learningRate);
+    const k1 = f(a.oneMinusAccBeta1), k2 = f(a.oneMinusAccBeta2);
+    const b = wasmOf(backend);
+    const outP = b.makeOutput([...value.shape], "float32");
+    const outM = b.makeOutput([...value.shape], "float32");
+    const outV = b.makeOutput([...value.shape], "float32");
+    // Views after the outputs exist: allocating can grow the heap and detach older views.
+    const P = b.typedArrayFromHeap(value) as Float32Array;
+    const M = b.typedArrayFromHeap(m) as Float32Array;
+    const V = b.typedArrayFromHeap(v) as Float32Array;
+    const G = b.typedArrayFromHeap(g) as Float32Array;
+    const oP = b.typedArrayFromHeap(outP) as Float32Array;
+    const oM = b.typedArrayFromHeap(outM) as Float32Array;
+    const oV = b.typedArrayFromHeap(outV) as Float32Array;
+    // Whole groups of four lanes in one SIMD pass over the heap; the rest (< 4) in JS below.
+    simd ??= adamSimd(heapMemory(b)) ?? false;
+    const head = simd ? n - (n % 4) : 0;
+    if (simd && head > 0) {
+      simd(
+        P.byteOffset,
+        M.byteOffset,
+        V.byteOffset,
+        G.byteOffset,
+        oP.byteOffset,
+        oM.byteOffset,
+        oV.byteOffset,
+        4 * head,
+        b1,
+        c1,
+        b2,
+        c2,
+        eps,
+        nlr,
+        k1,
+        k2,
+      );
+    }
+    for (let i = head; i < n; i++) {
+      const gi = G[i];
+      const mi = f(f(M[i] * b1) + f(gi * c1));
+      const vi = f(f(V[i] * b2) + f(f(gi * gi) * c2));
+      const denom = f(f(Math.sqrt(f(vi / k2))) + eps);
+      oM[i] = mi;
+      oV[i] = vi;
+      oP[i] = f(f(f(f(mi / k1) / denom) * nlr) + P[i]);
+    }
+    return [outP, outM, outV];
+  };
+
   // tfjs clones every tensor a gradient saves (and customGrad's save() does too); the wasm
   // Identity kernel copies the data, ~1,150 copies per CycleGAN iteration. Tensors are
   // immutable, so the clone can share the data with a reference count, as the cpu backend's
@@ -377,6 +469,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     k(INSTANCE_NORM_GRAD, instanceNormGrad),
     k(ACTIVATION_GRAD, activationGrad),
     k(MIRROR_PAD_GRAD, mirrorPadGrad),
+    k(ADAM_STEP, adamStep),
     k("Identity", identity),
     k("Sum", sum),
   ];
