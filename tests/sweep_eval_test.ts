@@ -23,10 +23,10 @@ import { exitCodeFor } from "../lib/cli/ablate.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-const ABLATION = (every: number | null) =>
+const ABLATION = (every: number | null, extra = "") =>
   `name: periodic
 experiment: exp.yaml
-set: { no_dropout: false${every === null ? "" : `, eval.every: ${every}`} }
+set: { no_dropout: false${every === null ? "" : `, eval.every: ${every}`}${extra} }
 grid:
   norm: [instance, batch]
 `;
@@ -141,6 +141,7 @@ Deno.test({
       "exp.yaml": tinyExperiment({ steps: 5 }),
       "plain.yaml": ABLATION(null),
       "every.yaml": ABLATION(2),
+      "every_l1.yaml": ABLATION(2, ", eval.metrics: [l1]"),
     });
     const [A, B, K, P] = ["A", "B", "K", "P"].map((d) => `${dir}/${d}`);
     let ids: string[] = [];
@@ -168,6 +169,32 @@ Deno.test({
         assertEquals(grids, ["grid_final.png", "step_00000002.png", "step_00000004.png"]);
       }
     });
+
+    await t.step(
+      "re-evaluated under another eval config: the old config's periodic evaluations go",
+      async () => {
+        const R = `${dir}/R`;
+        const cp = await new Deno.Command("cp", { args: ["-r", B, R] }).output();
+        assert(cp.success);
+        const r = await ablate([`${dir}/every_l1.yaml`, "--out", R]);
+        assertEquals(r.code, 0, r.stdout + r.stderr);
+        assertEquals(await runIds(R), ids, "eval: is not part of the run id");
+        for (const id of ids) {
+          const [sb, sr] = [await readStatus(B, id), await readStatus(R, id)];
+          assertEquals(sr.weights_sha256, sb.weights_sha256, id);
+          assert(sr.eval_hash !== sb.eval_hash, id);
+          const m = await Deno.readTextFile(`${R}/runs/${id}/metrics.jsonl`);
+          assertEquals(evalSteps(m), [5], m);
+          assertEquals(
+            Object.keys((sr.eval as Record<string, Record<string, number>>).AtoB),
+            ["l1"],
+          );
+          const grids = (await Array.fromAsync(Deno.readDir(`${R}/runs/${id}/images`)))
+            .map((e) => e.name).sort();
+          assertEquals(grids, ["grid_final.png"]);
+        }
+      },
+    );
 
     // Plan order: norm=instance, norm=batch; the first fault hits run 2 (norm=batch).
     const batchRun = () => ids.find((id) => id.startsWith("norm=batch"))!;

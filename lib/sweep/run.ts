@@ -136,7 +136,8 @@ export function totals(l: StepLosses): { G: number; D: number } {
  * to `step`, but not a final evaluation at `step` when `step` is the run's `totalSteps`: that
  * one comes after the last checkpoint and is made again), drops everything else (what an
  * attempt that died after its checkpoint wrote, and torn lines), and rewrites the file
- * atomically when that changes it.
+ * atomically when that changes it. `dropEvaluations` drops every evaluation (a completed run
+ * evaluated again under another `eval:` config).
  *
  * ```ts
  * await trimMetrics("results/smoke/runs/base-12bc4cb98c/metrics.jsonl", 200, { totalSteps: 400 });
@@ -145,10 +146,11 @@ export function totals(l: StepLosses): { G: number; D: number } {
 export async function trimMetrics(
   path: string,
   step: number,
-  options: { totalSteps?: number } = {},
+  options: { totalSteps?: number; dropEvaluations?: boolean } = {},
 ): Promise<void> {
   if (!(await exists(path))) return;
   const total = options.totalSteps ?? Infinity;
+  const drop = options.dropEvaluations ?? false;
   const text = await Deno.readTextFile(path);
   const kept = text.split("\n").filter((line) => {
     if (line.trim() === "") return false;
@@ -156,7 +158,7 @@ export async function trimMetrics(
       const o = JSON.parse(line) as { type?: string; step?: number };
       if (typeof o.step !== "number") return false;
       if (o.type === "losses") return o.step <= step;
-      if (o.type === "eval") return o.step < step || (o.step === step && step < total);
+      if (o.type === "eval") return !drop && (o.step < step || (o.step === step && step < total));
       return false;
     } catch {
       return false;
@@ -289,8 +291,16 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       }
     }
     const resumeStep = found?.state.step ?? 0;
-    await trimMetrics(paths.metrics, resumeStep, { totalSteps: resolved.total_steps });
-    await trimGrids(paths.images, resumeStep);
+    // A completed run evaluated again because its `eval:` config changed: the periodic
+    // evaluations and grids of the old config would mix two configs in one curve, so they go
+    // (its weights at those steps are gone; the new final evaluation stands alone).
+    const reevaluation = previous.status === "completed" && previous.eval_hash !== undefined &&
+      previous.eval_hash !== await evalConfigHash(resolved.config.eval);
+    await trimMetrics(paths.metrics, resumeStep, {
+      totalSteps: resolved.total_steps,
+      dropEvaluations: reevaluation,
+    });
+    await trimGrids(paths.images, reevaluation ? 0 : resumeStep);
     status.step = resumeStep;
     status.resumed_from = found ? resumeStep : null;
     await writeStatus(dir, status);
