@@ -15,41 +15,9 @@
  * @module
  */
 
+import { name, section, sleb, uleb, vec } from "../io/wasm_bytes.ts";
+
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-function name(s: string): number[] {
-  const bytes = new TextEncoder().encode(s);
-  return [...uleb(bytes.length), ...bytes];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
 
 /** The instructions used below, as byte sequences. */
 const op = {

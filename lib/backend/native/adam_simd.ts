@@ -12,27 +12,9 @@
  * @module
  */
 
+import { name, section, uleb } from "../../io/wasm_bytes.ts";
+
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function text(s: string): number[] {
-  const bytes = new TextEncoder().encode(s);
-  return [...uleb(bytes.length), ...bytes];
-}
 
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
@@ -144,9 +126,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, [1, ...type]),
-    ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 0x00]),
+    ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x00]),
     ...section(3, [1, 0]),
-    ...section(7, [1, ...text("adam"), 0x00, 0]),
+    ...section(7, [1, ...name("adam"), 0x00, 0]),
     ...section(10, [1, ...body()]),
   ]);
 }
