@@ -76,17 +76,14 @@ function wasmOf(backend: tf.KernelBackend): BackendWasm {
   return backend as unknown as BackendWasm;
 }
 
-/** The wasm backend's `WebAssembly.Memory` (Emscripten exports it as `memory`). */
-function heapMemory(b: BackendWasm): WebAssembly.Memory {
+/** The wasm backend's `WebAssembly.Memory` (Emscripten exports it as `memory`), if exported. */
+function heapMemory(b: BackendWasm): WebAssembly.Memory | undefined {
   const w = b.wasm as unknown as {
-    asm?: { memory?: WebAssembly.Memory };
-    wasmExports?: { memory?: WebAssembly.Memory };
+    asm?: { memory?: unknown };
+    wasmExports?: { memory?: unknown };
   };
   const memory = w.asm?.memory ?? w.wasmExports?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) {
-    throw new Error("native: the wasm backend's WebAssembly.Memory is not exported");
-  }
-  return memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
 /** Pointer to a tensor's float32 data in the wasm heap (the view is rebuilt: heaps grow). */
@@ -383,7 +380,10 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     const oM = b.typedArrayFromHeap(outM) as Float32Array;
     const oV = b.typedArrayFromHeap(outV) as Float32Array;
     // Whole groups of four lanes in one SIMD pass over the heap; the rest (< 4) in JS below.
-    simd ??= adamSimd(heapMemory(b)) ?? false;
+    if (simd === undefined) {
+      const memory = heapMemory(b);
+      simd = (memory && adamSimd(memory)) ?? false; // false: the JS loop does every lane
+    }
     const head = simd ? n - (n % 4) : 0;
     if (simd && head > 0) {
       simd(
