@@ -10,6 +10,7 @@
  * @module
  */
 import { ITERATION_CONFIGS } from "./iteration.ts";
+import { cpuHasFlag, machineInfo } from "./machine.ts";
 
 /** The PyTorch times the rows are divided by, and where they came from. */
 export interface PytorchAnchor {
@@ -42,20 +43,10 @@ interface ReferenceFile {
   runs?: ReferenceRun[];
 }
 
-/** This machine's CPU facts, from /proc/cpuinfo. */
+/** This machine's CPU facts (on a machine without /proc none match, and the fallback is used). */
 export function cpuFacts(): CpuFacts {
-  let info = "";
-  try {
-    info = Deno.readTextFileSync("/proc/cpuinfo");
-  } catch {
-    // Not Linux: no reference file will match, and the fallback is used.
-  }
-  const flags = /^flags\s*:(.*)$/m.exec(info)?.[1] ?? "";
-  return {
-    cpu: /model name\s*:\s*(.+)/.exec(info)?.[1]?.trim() ?? "unknown",
-    cores: navigator.hardwareConcurrency ?? 1,
-    avx512f: /\bavx512f\b/.test(flags),
-  };
+  const { cpu, cores } = machineInfo();
+  return { cpu, cores, avx512f: cpuHasFlag("avx512f") };
 }
 
 /** Our config names carry how they run (`(recompute)`); PyTorch's name the model only. */

@@ -33,6 +33,12 @@ export function loadAverage(): number {
   return s ? Number(s) : NaN;
 }
 
+/** Whether /proc/cpuinfo lists the CPU feature `flag` (false where it cannot be read). */
+export function cpuHasFlag(flag: string): boolean {
+  const flags = /^flags\s*:(.*)$/m.exec(readText("/proc/cpuinfo"))?.[1] ?? "";
+  return flags.split(/\s+/).includes(flag);
+}
+
 /** Reads the machine's facts. */
 export function machineInfo(): MachineInfo {
   const cpu = /model name\s*:\s*(.+)/.exec(readText("/proc/cpuinfo"))?.[1]?.trim() ?? "unknown";

@@ -294,8 +294,9 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     // A completed run evaluated again because its `eval:` config changed: the periodic
     // evaluations and grids of the old config would mix two configs in one curve, so they go
     // (its weights at those steps are gone; the new final evaluation stands alone).
+    const evalHash = await evalConfigHash(resolved.config.eval);
     const reevaluation = previous.status === "completed" && previous.eval_hash !== undefined &&
-      previous.eval_hash !== await evalConfigHash(resolved.config.eval);
+      previous.eval_hash !== evalHash;
     await trimMetrics(paths.metrics, resumeStep, {
       totalSteps: resolved.total_steps,
       dropEvaluations: reevaluation,
@@ -425,7 +426,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       status: "completed",
       weights_sha256: result.weightsSha256,
       eval: scores,
-      eval_hash: await evalConfigHash(resolved.config.eval),
+      eval_hash: evalHash,
     });
   } catch (e) {
     return await finish({ status: "failed", error: (e as Error).message ?? String(e) });
