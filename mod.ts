@@ -128,8 +128,14 @@ export * as data from "./lib/data/mod.ts";
 export * as metrics from "./lib/metrics/mod.ts";
 /** The sweep runner behind `deno task ablate`: config, planning, run directories, locks. */
 export * as sweep from "./lib/sweep/mod.ts";
+/**
+ * Statistics of the reports: t-intervals over seeds, paired t-tests, Holm's correction, the
+ * smallest detectable difference, the bootstrap over test images.
+ */
+export * as stats from "./lib/stats/mod.ts";
 /** The training loop with checkpoints and exact resume. */
 export {
+  initialGenerators,
   resolveTrainConfig,
   train,
   type TrainConfig,

@@ -73,8 +73,19 @@ Deno.test({
     const kid = await metrics("kid", A, B, "--cache", CACHE, "--subsets", "5", "--seed", "3");
     assertEquals(kid.code, 0, kid.stderr);
     assertEquals(kid.json!.label, "KID[random-conv-s0]");
-    assertEquals([kid.json!.subsets, kid.json!.subset_size, kid.json!.seed], [5, 6, 3]);
-    assert(typeof kid.json!.std === "number");
+    // Default subsets of floor(6 / 2) = 3 images, so the std is a spread over subsets.
+    assertEquals([kid.json!.subsets, kid.json!.subset_size, kid.json!.seed], [5, 3, 3]);
+    assertEquals([kid.json!.n_a, kid.json!.n_b, kid.json!.warnings], [6, 6, []]);
+    assert((kid.json!.std as number) > 0, `std ${kid.json!.std} is a spread`);
+    assertMatch(
+      kid.stderr,
+      /KID\[random-conv-s0\] = \S+ ± \S+ \(std over 5 subsets of 3 per set, seed 3;/,
+    );
+    const whole = await metrics("kid", A, B, "--cache", CACHE, "--subset-size", "10");
+    assertEquals(whole.code, 0, whole.stderr);
+    assertEquals([whole.json!.subsets, whole.json!.subset_size], [100, 6]);
+    assertMatch(whole.stderr, /warning: subset size lowered from 10 to 6/);
+    assertMatch(whole.stderr, /warning: every subset is the whole of both sets/);
 
     const rng = new Rng(1);
     const fa = featureMatrix(rng.fillNormal(40 * 6), 40, 6);
@@ -98,9 +109,10 @@ Deno.test({
   name: "metrics: bad input is one clear error line and a non-zero exit",
   sanitizeResources: false,
   async fn() {
-    const lone = `${root}/lone`, broken = `${root}/broken`;
+    const lone = `${root}/lone`, broken = `${root}/broken`, three = `${root}/three`;
     await writeScenes(lone, 200, 1);
-    await writeScenes(broken, 300, 2);
+    await writeScenes(three, 400, 3);
+    await writeScenes(broken, 300, 4);
     await Deno.writeFile(`${broken}/zz.png`, new TextEncoder().encode("not a png at all"));
     const rng = new Rng(2);
     await Deno.writeFile(`${root}/d3.npy`, encodeNpy(featureMatrix(rng.fillNormal(12), 4, 3)));
@@ -110,6 +122,12 @@ Deno.test({
     await Deno.writeFile(`${root}/nan.npy`, encodeNpy(featureMatrix(nan, 4, 3)));
 
     assertFails(await metrics("fid", A, lone), 1, /"[^"]*lone" has 1 image; at least 2/);
+    assertFails(
+      await metrics("kid", A, three, "--no-cache"),
+      1,
+      /"[^"]*three" has 3 images; at least 4 are needed for KID's default subsets .*--subset-size/,
+    );
+    assertFails(await metrics("kid", A, B, "--subset-size", "1"), 2, /--subset-size "1"/);
     assertFails(await metrics("fid", A, `${root}/missing`), 1, /missing/);
     assertFails(
       await metrics("kid", A, broken, "--no-cache", "--backend", "wasm"),

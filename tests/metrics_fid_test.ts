@@ -9,6 +9,7 @@ import {
 } from "../lib/metrics/fid.ts";
 import { kernelDistance } from "../lib/metrics/kid.ts";
 import { encodeNpy } from "../lib/metrics/npy.ts";
+import { findPython, needs } from "./_deps.ts";
 
 /** `n` samples of `d` features: N(shift, scale_i^2) per dimension, dims correlated in pairs. */
 function gaussianSet(rng: Rng, n: number, d: number, shift = 0) {
@@ -97,18 +98,8 @@ Deno.test("fidOfFeatures() rejects too few samples, NaN/Inf and mismatched dimen
 });
 
 /** Whether python3 with numpy and scipy runs here (the reference implementation). */
-async function hasScipy(): Promise<boolean> {
-  try {
-    const r = await new Deno.Command("python3", {
-      args: ["-c", "import numpy, scipy.linalg"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return r.success;
-  } catch {
-    return false;
-  }
-}
+// Debian's python3 first (where .ci/run installs python3-numpy and python3-scipy).
+const scipy = await findPython(["numpy", "scipy.linalg"]);
 
 // pytorch-fid's calculate_frechet_distance (scipy sqrtm of the product, 1e-6 I fallback, real
 // part) and clean-fid's kernel_distance formula on whole sets, run on the same .npy files.
@@ -134,9 +125,8 @@ for a_path, b_path in zip(sys.argv[1::2], sys.argv[2::2]):
 print(json.dumps(out))
 `;
 
-Deno.test({
-  name: "fidOfFeatures() and kernelDistance() agree with scipy/numpy references (if installed)",
-  ignore: !(await hasScipy()),
+Deno.test(needs(scipy.missing, {
+  name: "fidOfFeatures() and kernelDistance() agree with scipy/numpy references",
   async fn() {
     const rng = new Rng(4);
     const dir = await Deno.makeTempDir({ prefix: "cyclebench_fid_" });
@@ -152,7 +142,8 @@ Deno.test({
         args.push(pa, pb);
         return [a, b];
       });
-      const r = await new Deno.Command("python3", { args: ["-c", REFERENCE_PY, ...args] }).output();
+      const r = await new Deno.Command(scipy.path!, { args: ["-c", REFERENCE_PY, ...args] })
+        .output();
       assert(r.success, new TextDecoder().decode(r.stderr));
       const ref = JSON.parse(new TextDecoder().decode(r.stdout)) as { fid: number; kid: number }[];
       sets.forEach(([a, b], i) => {
@@ -175,7 +166,7 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+}));
 
 Deno.test("frechetDistance() rejects statistics with NaN or Inf", () => {
   const good = diagonalStats([0, 1], [1, 2]);

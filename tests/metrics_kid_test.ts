@@ -14,13 +14,32 @@ Deno.test("kernelDistance() matches a hand computation of the unbiased MMD^2", (
   const r = kernelDistance(
     featureMatrix(Float32Array.of(0, 1), 2, 1),
     featureMatrix(Float32Array.of(1, 2), 2, 1),
-    {
-      subsets: 3,
-    },
+    { subsets: 3, subsetSize: 2 },
   );
   assertAlmostEquals(r.mean, 9.5, 1e-12);
   assertAlmostEquals(r.std, 0, 1e-12); // every subset is the whole sets
   assertEquals([r.subsets, r.subsetSize], [3, 2]);
+  assertMatch(r.warnings[0], /every subset is the whole of both sets .*std over subsets is 0/);
+});
+
+Deno.test("kernelDistance() by default draws subsets of half the smaller set: a real spread", () => {
+  const rng = new Rng(5);
+  const a = gaussianSet(rng, 50, 8), b = gaussianSet(rng, 50, 8, 0.3);
+  const r = kernelDistance(a, b, { seed: 0 });
+  assertEquals([r.subsets, r.subsetSize, r.warnings], [100, 25, []]);
+  // The old default (subsets of min(1000, N) = 50) made every subset the whole sets, so its
+  // "std" was 0 up to rounding; now it is a spread over subsets, of the order of the mean here.
+  const whole = kernelDistance(a, b, { seed: 0, subsetSize: 1000 });
+  assertAlmostEquals(whole.std, 0, 1e-12);
+  assert(r.std > 0.1 * Math.abs(r.mean), `std ${r.std} is a spread (mean ${r.mean})`);
+  // Averaged over all draws, the per-subset estimate equals the full-set one exactly; the mean of
+  // 100 draws stays within a few standard errors of it.
+  const stdErr = r.std / Math.sqrt(r.subsets);
+  assert(Math.abs(r.mean - whole.mean) < 3 * stdErr, `${r.mean} vs ${whole.mean} (se ${stdErr})`);
+  // N = 4 is the smallest set with a default size (2); 2001 samples cap it at 1000.
+  assertEquals(kernelDistance(gaussianSet(rng, 4, 2), gaussianSet(rng, 9, 2)).subsetSize, 2);
+  const big = gaussianSet(rng, 2001, 1);
+  assertEquals(kernelDistance(big, big, { subsets: 1, precompute: false }).subsetSize, 1000);
 });
 
 Deno.test("kernelDistance() is seeded: same seed same value, another seed another", () => {
@@ -60,10 +79,12 @@ Deno.test("kernelDistance() grows with the distance between the distributions", 
 Deno.test("kernelDistance() caps the subset size at the smaller set and says so", () => {
   const rng = new Rng(4);
   const a = gaussianSet(rng, 30, 4), b = gaussianSet(rng, 12, 4);
-  assertEquals(kernelDistance(a, b).subsetSize, 12);
+  assertEquals(kernelDistance(a, b).subsetSize, 6);
   assertEquals(kernelDistance(a, b).warnings, []);
   const r = kernelDistance(a, b, { subsetSize: 50, subsets: 2 });
+  assertEquals(r.subsetSize, 12);
   assertMatch(r.warnings[0], /subset size lowered from 50 to 12/);
+  assertMatch(r.warnings[1], /every subset of set B is the whole set \(12 samples\)/);
 });
 
 Deno.test("kernelDistance() rejects bad input", () => {
@@ -79,4 +100,11 @@ Deno.test("kernelDistance() rejects bad input", () => {
   );
   assertThrows(() => kernelDistance(ok, ok, { subsets: 0 }), RangeError);
   assertThrows(() => kernelDistance(ok, ok, { subsetSize: 1 }), RangeError);
+  // The default size floor(N / 2) needs N >= 4; an explicit size of 2 takes the whole pair.
+  const three = featureMatrix(Float32Array.of(1, 2, 3, 4, 5, 6), 3, 2);
+  assertMatch(
+    assertThrows(() => kernelDistance(three, three), MetricError).message,
+    /the smaller set has 3 samples \(N_A = 3, N_B = 3\); at least 4 are needed/,
+  );
+  assertEquals(kernelDistance(ok, ok, { subsetSize: 2, subsets: 1 }).subsetSize, 2);
 });

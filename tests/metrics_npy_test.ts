@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 import { featureMatrix, MetricError } from "../lib/metrics/features.ts";
 import { decodeNpy, encodeNpy, type NpyDtype } from "../lib/metrics/npy.ts";
+import { findPython, needs } from "./_deps.ts";
 
 /** An `.npy` v1.0 file built by hand: header dict, padding, then `body`. */
 function handMade(header: string, body: Uint8Array, version = 1): Uint8Array {
@@ -71,10 +72,13 @@ Deno.test("decodeNpy() says what is wrong with a file it cannot read", () => {
   assertMatch(bad("{'shape': (2, 2)}"), /unparsable header/);
 });
 
-Deno.test("decodeNpy() reads files written by NumPy itself (if installed)", async () => {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("python3", {
+// Debian's python3 first (where .ci/run installs python3-numpy).
+const numpy = await findPython(["numpy"]);
+
+Deno.test(needs(numpy.missing, {
+  name: "decodeNpy() reads files written by NumPy itself",
+  async fn() {
+    const out = await new Deno.Command(numpy.path!, {
       args: [
         "-c",
         "import numpy as np, io, sys\n" +
@@ -82,17 +86,16 @@ Deno.test("decodeNpy() reads files written by NumPy itself (if installed)", asyn
         "    b = io.BytesIO(); np.save(b, np.arange(6, dtype=dt).reshape(3, 2) / 4)\n" +
         "    sys.stdout.write(b.getvalue().hex() + '\\n')",
       ],
+      stderr: "piped",
     }).output();
-  } catch {
-    return; // no python3 here
-  }
-  if (!out.success) return; // no numpy here
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-  assertEquals(lines.length, 4);
-  for (const hex of lines) {
-    const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
-    const m = decodeNpy(bytes, "numpy.npy");
-    assertEquals([m.rows, m.cols], [3, 2]);
-    assertEquals(Array.from(m.data), [0, 0.25, 0.5, 0.75, 1, 1.25]);
-  }
-});
+    assert(out.success, new TextDecoder().decode(out.stderr));
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    assertEquals(lines.length, 4);
+    for (const hex of lines) {
+      const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+      const m = decodeNpy(bytes, "numpy.npy");
+      assertEquals([m.rows, m.cols], [3, 2]);
+      assertEquals(Array.from(m.data), [0, 0.25, 0.5, 0.75, 1, 1.25]);
+    }
+  },
+}));

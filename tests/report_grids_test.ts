@@ -3,8 +3,8 @@
  * commas within a column, grid sizes follow the layout, charts are deterministic text.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { Canvas, FONT_CHARS, glyph, GLYPH_H, GLYPH_W, textWidth } from "../lib/report/font.ts";
-import { drawGrid, type GridBlock, gridLayout, wrapLabel } from "../lib/report/grids.ts";
+import { Canvas, FONT_CHARS, glyph, GLYPH_H, GLYPH_W, textWidth } from "../lib/viz/font.ts";
+import { drawGrid, type GridBlock, gridLayout, wrapLabel } from "../lib/viz/grids.ts";
 import { decodePng } from "../lib/data/png.ts";
 import { lineChart } from "../lib/report/svg.ts";
 

@@ -3,9 +3,11 @@
  *
  * - NaN at step 2 of run 1: the run ends `diverged` at step 2 with its step-1 checkpoint kept,
  *   the next run still completes, the exit code counts it, and a rerun leaves it alone;
- * - SIGINT during a run: the step finishes, a checkpoint is written, the run is `interrupted`,
- *   the lock is released and the sweep exits 130; a second sweep on the directory meanwhile
- *   exits at once naming the holder; the rerun resumes and ends where an uninterrupted run does;
+ * - SIGINT during a run (sent after a step was seen, to a worker held still meanwhile, so that
+ *   the run cannot end first): the step finishes, a checkpoint is written, the run is
+ *   `interrupted`, the lock is released and the sweep exits 130; a second sweep on the directory
+ *   meanwhile exits at once naming the holder; the rerun resumes and ends where an
+ *   uninterrupted run does;
  * - a live holder's lock stops a sweep without changing a file; a dead holder's is reclaimed
  *   with a warning.
  */
@@ -63,44 +65,101 @@ Deno.test("sweep: a run that diverges is recorded and the sweep goes on", async 
   await Deno.remove(dir, { recursive: true });
 });
 
+/** Text of `stream`, growing as it is read (`text()`), and a promise of its end. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const dec = new TextDecoder();
+  const done = (async () => {
+    for await (const chunk of stream) text += dec.decode(chunk, { stream: true });
+  })();
+  return { text: () => text, done };
+}
+
+/** Polls `probe` every 20 ms until it returns a value (a throw counts as not yet). */
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await Promise.resolve().then(probe).catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 Deno.test("sweep: SIGINT interrupts cleanly, a second sweep is refused, the rerun resumes", async () => {
+  // The signal must reach a run that has trained a step and is not done yet, whatever the
+  // machine's speed: once step 1 is on disk the worker is frozen (SIGSTOP) until the sweep has
+  // been signalled, so neither the second sweep's start-up nor a fast machine can let the run
+  // finish first. 8 steps leave 7 to go between seeing step 1 and freezing.
+  const steps = 8;
   const dir = await Deno.makeTempDir({ prefix: "sweep_sigint_" });
-  await writeFiles(dir, { "exp.yaml": tinyExperiment({ steps: 8 }) });
+  await writeFiles(dir, { "exp.yaml": tinyExperiment({ steps }) });
   const exp = `${dir}/exp.yaml`;
   const out = `${dir}/out`;
   const child = ablateCommand([exp, "--out", out]).spawn();
-  const output = child.output();
-  // Wait for the first metrics line: the run is training.
-  const deadline = Date.now() + 60_000;
-  let metrics = "";
-  while (Date.now() < deadline) {
-    const runs = await Array.fromAsync(Deno.readDir(`${out}/runs`)).catch(() => []);
-    if (runs.length > 0) {
-      metrics = await Deno.readTextFile(`${out}/runs/${runs[0].name}/metrics.jsonl`).catch(() =>
-        ""
-      );
-      if (metrics.length > 0) break;
+  const stdout = collect(child.stdout), stderr = collect(child.stderr);
+  let frozen: number | undefined, exited = false;
+  child.status.then(() => (exited = true));
+  try {
+    // The worker's pid (status.json, written when the run starts) and a losses line of step >= 1.
+    const worker = await waitFor("the run to train a step", async () => {
+      const [run] = await Array.fromAsync(Deno.readDir(`${out}/runs`));
+      const st = JSON.parse(await Deno.readTextFile(`${out}/runs/${run.name}/status.json`));
+      const metrics = await Deno.readTextFile(`${out}/runs/${run.name}/metrics.jsonl`);
+      const trained = metrics.split("\n").some((l) => l && JSON.parse(l).step >= 1);
+      return st.status === "running" && typeof st.pid === "number" && trained
+        ? st.pid as number
+        : undefined;
+    });
+    // It is the sweep's own worker (its parent is the sweep we started), not a stale pid.
+    const ppid = /^PPid:\s*(\d+)$/m.exec(await Deno.readTextFile(`/proc/${worker}/status`));
+    assertEquals(Number(ppid?.[1]), child.pid, "status.json's pid is the sweep's worker");
+    Deno.kill(worker, "SIGSTOP");
+    frozen = worker;
+
+    // A second sweep on the same directory exits at once, naming the holder.
+    const lock = JSON.parse(await Deno.readTextFile(`${out}/.lock`));
+    const t0 = performance.now();
+    const second = await ablate([exp, "--out", out]);
+    assertEquals(second.code, 3, second.stderr);
+    assertMatch(second.stderr, new RegExp(`pid ${lock.pid} on .*started ${lock.started}`));
+    assert(performance.now() - t0 < 15_000);
+
+    // SIGINT to the sweep, which forwards it to the (frozen) worker; then let the worker go on.
+    child.kill("SIGINT");
+    await waitFor(
+      "the sweep to forward SIGINT",
+      () => /SIGINT: stopping/.test(stdout.text()) ? true : undefined,
+    );
+    Deno.kill(worker, "SIGCONT");
+    frozen = undefined;
+    const res = await child.status;
+    await Promise.all([stdout.done, stderr.done]);
+    assertEquals(res.code, 130, stdout.text() + stderr.text());
+  } finally {
+    // A failed assertion must not leave a stopped worker, or a sweep waiting on it, behind.
+    if (frozen !== undefined) {
+      for (const sig of ["SIGKILL", "SIGCONT"] as const) {
+        try {
+          Deno.kill(frozen, sig);
+        } catch { /* gone */ }
+      }
     }
-    await new Promise((r) => setTimeout(r, 30));
+    if (!exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+    }
   }
-  assert(metrics.length > 0, "the run started training");
-
-  // A second sweep on the same directory exits at once, naming the holder.
-  const lock = JSON.parse(await Deno.readTextFile(`${out}/.lock`));
-  const t0 = performance.now();
-  const second = await ablate([exp, "--out", out]);
-  assertEquals(second.code, 3, second.stderr);
-  assertMatch(second.stderr, new RegExp(`pid ${lock.pid} on .*started ${lock.started}`));
-  assert(performance.now() - t0 < 15_000);
-
-  child.kill("SIGINT");
-  const res = await output;
-  const stdout = new TextDecoder().decode(res.stdout);
-  assertEquals(res.code, 130, stdout + new TextDecoder().decode(res.stderr));
   const s = await status(out, "base");
   assertEquals(s.status, "interrupted");
   const step = s.step as number;
-  assert(step >= 1 && step < 8, `interrupted at step ${step}`);
+  assert(step >= 1 && step < steps, `interrupted at step ${step}`);
   assertEquals(
     (await verifyCheckpoint(
       `${out}/runs/${s.id}/checkpoints/step_${String(step).padStart(8, "0")}`,
@@ -111,14 +170,16 @@ Deno.test("sweep: SIGINT interrupts cleanly, a second sweep is refused, the reru
   assert(!(await exists(`${out}/.lock`)), "the sweep lock is released");
   assert(!(await exists(`${out}/runs/${s.id}/.lock`)), "the run lock is released");
 
-  const again = await ablate([exp, "--out", out]);
+  // The rerun resumes and ends where an uninterrupted run does (the two sweeps side by side).
+  const [again, fresh] = await Promise.all([
+    ablate([exp, "--out", out]),
+    ablate([exp, "--out", `${dir}/fresh`]),
+  ]);
   assertEquals(again.code, 0, again.stdout + again.stderr);
   assertMatch(again.stdout, new RegExp(`resumed at step ${step}`));
   const done = await status(out, "base");
-  assertEquals([done.status, done.step], ["completed", 8]);
-
-  const fresh = await ablate([exp, "--out", `${dir}/fresh`]);
-  assertEquals(fresh.code, 0);
+  assertEquals([done.status, done.step], ["completed", steps]);
+  assertEquals(fresh.code, 0, fresh.stdout + fresh.stderr);
   const ref = await status(`${dir}/fresh`, "base");
   assertEquals(done.weights_sha256, ref.weights_sha256);
   assertEquals(

@@ -22,7 +22,8 @@
  * - `--shard K/N`: run the K-th of N deterministic slices (1-based).
  * - `--emit slurm [--shards N]`: write `<out>/sweep.sbatch`, a job array of N shards (default:
  *   one per run), and exit.
- * - `--backend NAME`: override every run's backend (not part of run ids).
+ * - `--backend NAME`: every run's backend instead of the config's. The backend (with `auto`
+ *   resolved on this machine) is part of a run's id, so runs on two backends never mix.
  * - `--restart ID|GLOB` (repeatable): start those runs over; old checkpoints are moved aside.
  * - `--isolate`: a fresh worker process per run (default: each of the `--jobs` workers trains
  *   its runs one after another, saving a process start and JIT warm-up per run).
@@ -159,7 +160,7 @@ async function main(args: string[]): Promise<number> {
 
   let plan;
   try {
-    plan = await planSweep(file, { readOnly: values["dry-run"] });
+    plan = await planSweep(file, { readOnly: values["dry-run"], backend: values.backend });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -168,6 +169,11 @@ async function main(args: string[]): Promise<number> {
     throw e;
   }
   const out = values.out ?? defaultOut(plan);
+  if (!values["dry-run"] && values.emit === undefined) {
+    // What the runs train on (`auto` resolved on this machine); it is part of every run id.
+    const backends = [...new Set(plan.runs.map((r) => r.config.backend))].sort();
+    console.log(`backend: ${backends.join(", ")}${values.backend ? " (--backend)" : ""}`);
+  }
   const options = {
     out,
     jobs,

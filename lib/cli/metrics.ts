@@ -3,7 +3,7 @@
  *
  * ```sh
  * deno task metrics fid DIR_A DIR_B [--extractor random-conv-s0|inception-v3]
- * deno task metrics kid DIR_A DIR_B [--subsets 100] [--subset-size 1000] [--seed 0]
+ * deno task metrics kid DIR_A DIR_B [--subsets 100] [--subset-size N] [--seed 0]
  * deno task metrics fd FEATS_A.npy FEATS_B.npy       # Frechet distance of saved features
  * deno task metrics paired DIR_PRED DIR_TRUE         # L1 / PSNR / SSIM over matching names
  * ```
@@ -12,6 +12,10 @@
  *   extractor (default `random-conv-s0`; `inception-v3` needs `--inception-weights DIR` or
  *   `$CYCLEBENCH_INCEPTION`) and cache each folder's features under `--cache`
  *   (default `results/.cache/stats`; `--no-cache` turns it off).
+ * - `kid` draws `--subsets` (100) seeded subsets of `--subset-size` samples of each set, by
+ *   default `min(1000, floor(N / 2))` with N the smaller set's size (so at least 4 images), and
+ *   reports the mean and the std over subsets with both numbers beside it
+ *   (`std over 100 subsets of 25`; JSON `subsets`, `subset_size`).
  * - `fd` takes N x D float32/float64 `.npy` matrices, as `np.save` writes them.
  * - Output: one JSON object on stdout; progress, warnings and a summary line on stderr. The
  *   metric's `label` names the extractor (`FID[random-conv-s0]`).
@@ -42,14 +46,14 @@ import { checkSameDims, MetricError } from "../metrics/features.ts";
 import { type ImageFolder, readImageFolder } from "../metrics/images.ts";
 import { fidOfFeatures, type FrechetResult } from "../metrics/fid.ts";
 import { featuresOfFolder, pairedScoresOfFolders } from "../metrics/folders.ts";
-import { kernelDistance } from "../metrics/kid.ts";
+import { kernelDistance, KID_MIN_SAMPLES } from "../metrics/kid.ts";
 import { readNpy } from "../metrics/npy.ts";
 
 const USAGE =
   `usage: deno task metrics fid|kid DIR_A DIR_B [--extractor ${
     EXTRACTOR_NAMES.join("|")
   }] [--inception-weights DIR] [--batch N] [--backend auto|${BACKEND_NAMES.join("|")}] ` +
-  `[--cache DIR | --no-cache] [kid: --subsets N --subset-size N --seed N]
+  `[--cache DIR | --no-cache] [kid: --subsets N (100) --subset-size N (min(1000, N/2)) --seed N]
        deno task metrics fd FEATS_A.npy FEATS_B.npy
        deno task metrics paired DIR_PRED DIR_TRUE`;
 
@@ -138,13 +142,19 @@ async function openExtractor(values: Values): Promise<Extractor> {
   return net;
 }
 
-/** Reads both folders (so a missing folder or a lone image fails before any model loads). */
-async function readFolders(dirs: string[]): Promise<ImageFolder[]> {
+/**
+ * Reads both folders (so a missing folder or too few images fail before any model loads);
+ * `why` ends the error message when `minImages` is more than the 2 a covariance needs.
+ */
+async function readFolders(dirs: string[], minImages = 2, why = ""): Promise<ImageFolder[]> {
   const folders = [];
   for (const dir of dirs) {
     const f = await readImageFolder(dir);
-    if (f.names.length < 2) {
-      throw new MetricError(`"${dir}" has ${f.names.length} image; at least 2 are needed`);
+    const n = f.names.length;
+    if (n < minImages) {
+      throw new MetricError(
+        `"${dir}" has ${n} image${n === 1 ? "" : "s"}; at least ${minImages} are needed${why}`,
+      );
     }
     folders.push(f);
   }
@@ -214,19 +224,24 @@ async function fidCommand(values: Values, [dirA, dirB]: string[]): Promise<void>
 
 async function kidCommand(values: Values, [dirA, dirB]: string[]): Promise<void> {
   const subsets = intFlag("subsets", values.subsets, 100);
-  const subsetSize = intFlag("subset-size", values["subset-size"], 1000);
-  if (subsetSize < 2) throw new UserError(`--subset-size must be at least 2`, 2);
+  const given = values["subset-size"];
+  const subsetSize = given === undefined ? undefined : intFlag("subset-size", given, 0);
+  if (subsetSize !== undefined && subsetSize < 2) {
+    throw new UserError(`--subset-size "${given}" is too small; expected at least 2`, 2);
+  }
   const seed = seedFlag(values.seed);
-  const folders = await readFolders([dirA, dirB]);
+  const folders = subsetSize === undefined
+    ? await readFolders(
+      [dirA, dirB],
+      KID_MIN_SAMPLES,
+      " for KID's default subsets of floor(N / 2) >= 2 images (or give --subset-size)",
+    )
+    : await readFolders([dirA, dirB]);
   await startBackend(values.backend);
   const net = await openExtractor(values);
   try {
     const [a, b] = await folderFeatures(values, folders, net);
-    const r = kernelDistance(a, b, {
-      subsets,
-      subsetSize: values["subset-size"] === undefined ? undefined : subsetSize,
-      seed,
-    });
+    const r = kernelDistance(a, b, { subsets, subsetSize, seed });
     const label = metricLabel("KID", net.name);
     emit(
       {
@@ -246,8 +261,9 @@ async function kidCommand(values: Values, [dirA, dirB]: string[]): Promise<void>
         seed,
         warnings: r.warnings,
       },
-      `${label} = ${r.mean.toExponential(4)} ± ${r.std.toExponential(2)} (${r.subsets} subsets ` +
-        `of ${r.subsetSize}, seed ${seed})`,
+      `${label} = ${r.mean.toExponential(4)} ± ${r.std.toExponential(2)} (std over ` +
+        `${r.subsets} subsets of ${r.subsetSize} per set, seed ${seed}; N_A = ${a.rows}, ` +
+        `N_B = ${b.rows})`,
       r.warnings,
     );
   } finally {

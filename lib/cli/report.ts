@@ -1,8 +1,11 @@
 /**
  * `deno task report DIR [--open] [--no-grids]`: regenerates every report output of a sweep
- * directory (lib/report): `summary.csv`, `summary.json`, `summary.md`, `comparison.png`,
- * `index.html`, and per run `images/grid_final.png` and a TensorBoard event file. Running it
- * twice gives the same bytes.
+ * directory (lib/report): `summary.csv` (the statistics: per variant and metric n, mean, std,
+ * 95 % interval, the paired comparison with the reference variant), `runs.csv` (one row per
+ * run), `summary.json`, `summary.md`, `comparison.png`, `index.html`, and per run
+ * `images/grid_final.png` and a TensorBoard event file. Running it twice gives the same bytes.
+ * The reference variant and the main metric come from `sweep.json` (`compare_to`,
+ * `main_metric`); lib/report/README.md states the method.
  *
  * ```sh
  * deno task report results/smoke
@@ -22,6 +25,9 @@ import { exists, joinPath } from "../io/atomic.ts";
 import { writeReport } from "../report/report.ts";
 
 const USAGE = "usage: deno task report DIR [--open] [--no-grids]";
+const HELP = `${USAGE}\n` +
+  "writes summary.csv (statistics per variant x metric), runs.csv (per run), summary.json, " +
+  "summary.md, comparison.png, index.html; method: lib/report/README.md";
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(() =>
@@ -36,7 +42,7 @@ async function main(args: string[]): Promise<number> {
     })
   );
   if (values.help) {
-    console.log(USAGE);
+    console.log(HELP);
     return 0;
   }
   if (positionals.length !== 1) {

@@ -4,27 +4,39 @@
  * discrepancy with the cubic polynomial kernel `k(x, y) = (x.y / d + 1)^3`, averaged over
  * random subsets of both sets.
  *
- * Defaults follow clean-fid's `kernel_distance`: 100 subsets of `min(1000, N_A, N_B)` samples
- * drawn without replacement. Unlike clean-fid (unseeded `np.random.choice`), the subsets come
- * from a seeded {@link Rng}, so the number is reproducible. Mean and standard deviation over the
- * subsets are reported as torchmetrics does (`std(unbiased=False)`). Being unbiased, the
- * estimate can be slightly negative when the two distributions are close.
+ * Defaults: 100 subsets of `min(1000, floor(N / 2))` samples of each set, `N = min(N_A, N_B)`,
+ * each subset drawn without replacement. clean-fid's `kernel_distance` uses `min(1000, N)`
+ * instead, which at N <= 1000 makes every subset of the smaller set the whole set: the "std over
+ * subsets" is then ~1e-15 (or only the larger set's draws), not a spread. Half the set keeps the
+ * subsets different, so the std is a real spread over subsets; the mean stays an unbiased
+ * estimate of the same quantity (averaged over all subset draws, the per-subset estimate equals
+ * the full-set one exactly). `subsetSize` sets the size explicitly (clean-fid's choice:
+ * `subsetSize: 1000`). Unlike clean-fid (unseeded `np.random.choice`), the subsets come from a
+ * seeded {@link Rng}, so the number is reproducible. Mean and standard deviation over the subsets
+ * are reported as torchmetrics does (`std(unbiased=False)`), with the subset count and size, so
+ * a caller can label the spread ("std over 100 subsets of 50"). Being unbiased, the estimate can
+ * be slightly negative when the two distributions are close.
  *
  * ```ts
  * import { kernelDistance } from "./kid.ts";
- * const { mean, std } = kernelDistance(featuresA, featuresB, { seed: 0 });
+ * const { mean, std, subsets, subsetSize } = kernelDistance(featuresA, featuresB, { seed: 0 });
+ * console.log(`KID ${mean} ± ${std} (std over ${subsets} subsets of ${subsetSize})`);
  * ```
  * @module
  */
 import { Rng } from "../nn/rng.ts";
 import { type Workspace, workspace } from "./_kernels.ts";
-import { checkFeatures, checkSameDims, type FeatureMatrix } from "./features.ts";
+import { checkFeatures, checkSameDims, type FeatureMatrix, MetricError } from "./features.ts";
 
 /** Options of {@link kernelDistance}. */
 export interface KidOptions {
   /** Number of subsets (default 100). */
   subsets?: number;
-  /** Largest subset size (default 1000; the smaller set's size caps it). */
+  /**
+   * Samples per subset from each set. Default `min(1000, floor(N / 2))` with `N` the smaller
+   * set's size, so subsets differ and the std is a spread; an explicit size is capped at `N`
+   * (with a warning).
+   */
   subsetSize?: number;
   /** Seed of the subset draws (default 0); ignored when `rng` is given. */
   seed?: number;
@@ -41,7 +53,7 @@ export interface KidOptions {
 export interface KidResult {
   /** Mean of the per-subset unbiased MMD^2. */
   readonly mean: number;
-  /** Population standard deviation of the per-subset values. */
+  /** Population standard deviation of the per-subset values: label it with the two below. */
   readonly std: number;
   /** Number of subsets. */
   readonly subsets: number;
@@ -49,9 +61,17 @@ export interface KidResult {
   readonly subsetSize: number;
   /** The per-subset values. */
   readonly values: Float64Array;
-  /** Caveats to show the user (subset size lowered). */
+  /** Caveats to show the user (subset size lowered; subsets that are the whole set). */
   readonly warnings: readonly string[];
 }
+
+/** Default largest subset size (clean-fid's, torchmetrics'). */
+const MAX_SUBSET = 1000;
+/**
+ * Fewest samples in the smaller set for the default subset size: `floor(N / 2)` must be at
+ * least 2, the fewest for which the unbiased estimate (pairs `i != j`) is defined.
+ */
+export const KID_MIN_SAMPLES = 4;
 
 /** Gram matrices up to this many doubles in total are computed once for all subsets. */
 const GRAM_LIMIT = 40_000_000;
@@ -119,12 +139,14 @@ function mmd2(
 }
 
 /**
- * The kernel distance between feature sets `a` and `b` (same dimension, at least 2 samples
- * each, finite). Subsets are drawn first (A then B, per subset), so the result depends only on
+ * The kernel distance between feature sets `a` and `b` (same dimension, finite, at least
+ * {@link KID_MIN_SAMPLES} samples each for the default subset size, at least 2 with an explicit
+ * `subsetSize`). Subsets are drawn first (A then B, per subset), so the result depends only on
  * the seed, not on how the kernel values are computed.
  *
  * ```ts
- * kernelDistance(a, b, { subsets: 100, subsetSize: 1000, seed: 0 }); // { mean, std, ... }
+ * kernelDistance(a, b, { seed: 0 }); // 100 subsets of min(1000, floor(N / 2)): { mean, std, ... }
+ * kernelDistance(a, b, { subsets: 100, subsetSize: 1000, seed: 0 }); // clean-fid's sizes
  * ```
  */
 export function kernelDistance(
@@ -135,18 +157,41 @@ export function kernelDistance(
   checkSameDims(a, b);
   checkFeatures(a, "set A");
   checkFeatures(b, "set B");
-  const subsets = options.subsets ?? 100, wanted = options.subsetSize ?? 1000;
+  const subsets = options.subsets ?? 100;
   if (!Number.isInteger(subsets) || subsets < 1) {
     throw new RangeError(`kernelDistance: subsets must be a positive integer, got ${subsets}`);
   }
-  if (!Number.isInteger(wanted) || wanted < 2) {
-    throw new RangeError(`kernelDistance: subsetSize must be an integer >= 2, got ${wanted}`);
-  }
-  const na = a.rows, nb = b.rows, d = a.cols;
-  const m = Math.min(wanted, na, nb);
+  const na = a.rows, nb = b.rows, d = a.cols, n = Math.min(na, nb);
   const warnings: string[] = [];
-  if (m < wanted && options.subsetSize !== undefined) {
-    warnings.push(`subset size lowered from ${wanted} to ${m}, the size of the smaller set`);
+  let m: number;
+  if (options.subsetSize === undefined) {
+    if (n < KID_MIN_SAMPLES) {
+      throw new MetricError(
+        `cannot compute KID over subsets: the smaller set has ${n} samples (N_A = ${na}, ` +
+          `N_B = ${nb}); at least ${KID_MIN_SAMPLES} are needed for subsets of floor(N / 2) >= 2`,
+      );
+    }
+    m = Math.min(MAX_SUBSET, Math.floor(n / 2));
+  } else {
+    const wanted = options.subsetSize;
+    if (!Number.isInteger(wanted) || wanted < 2) {
+      throw new RangeError(`kernelDistance: subsetSize must be an integer >= 2, got ${wanted}`);
+    }
+    m = Math.min(wanted, n);
+    if (m < wanted) {
+      warnings.push(`subset size lowered from ${wanted} to ${m}, the size of the smaller set`);
+    }
+    if (m === na && m === nb && subsets > 1) {
+      warnings.push(
+        `every subset is the whole of both sets (${m} samples): the std over subsets is 0, ` +
+          `not a spread`,
+      );
+    } else if (m === n && subsets > 1) {
+      warnings.push(
+        `every subset of set ${m === na ? "A" : "B"} is the whole set (${m} samples): the std ` +
+          `over subsets reflects only the draws from the other set`,
+      );
+    }
   }
   const rng = options.rng ?? new Rng(options.seed ?? 0);
   const draws = Array.from({ length: subsets }, () => [sample(rng, na, m), sample(rng, nb, m)]);

@@ -137,3 +137,4 @@ export {
   type FolderPairs,
   pairedScoresOfFolders,
 } from "./folders.ts";
+export { type Better, betterDirection, isBetter, METRIC_BETTER } from "./direction.ts";

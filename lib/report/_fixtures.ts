@@ -17,6 +17,8 @@ export interface FixtureRun {
   eval?: Record<string, unknown>;
   /** Error text of runs that did not complete. */
   error?: string;
+  /** The backend description of `status.json` (default `cpu (fixture)`). */
+  backend?: string;
 }
 
 /** Writes a sweep directory with the given runs under `out`; returns the run ids (sorted). */
@@ -87,7 +89,7 @@ export async function writeFixtureSweep(out: string, runs: FixtureRun[]): Promis
         total_elapsed_s: 10 + i,
         steps_per_s: 1,
         resumed_from: null,
-        backend: "cpu (fixture)",
+        backend: r.backend ?? "cpu (fixture)",
         pid: 1,
         host: "h",
         error: r.error ?? null,

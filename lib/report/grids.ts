@@ -1,57 +1,23 @@
 /**
- * Image grids: per run, the official visuals over a fixed set of test images (the first
- * {@link GRID_IMAGES} test pairs) with their names as column headers, `real_A, fake_B, rec_A,
- * idt_B` above `real_B, fake_A, rec_B, idt_A` (identity columns only when the identity loss is
- * on; `idt_A = G_A(real_B)` and `idt_B = G_B(real_A)` as in the official model); per sweep, a
- * comparison grid with the test images in rows and one column per variant, between the input
- * and (paired test splits) the ground truth.
- *
- * The generators run in training mode with dropout from seed 0, as the final evaluation
- * (lib/sweep/evaluate.ts), on the active backend; pixels are `trunc((y + 1) / 2 * 255)`. The
- * PNGs come from lib/io/png.ts, so the same pixels give the same bytes.
+ * The grids of a run's checkpoint: {@link runVisuals} loads the run's newest checkpoint and test
+ * split and translates the fixed grid images with lib/viz/grids.ts, the same drawing code the
+ * run uses for its periodic grids while it trains.
  *
  * ```ts
- * import { runVisuals, runGrid } from "./grids.ts";
+ * import { runVisuals } from "./grids.ts";
+ * import { runGrid } from "../viz/grids.ts";
  * const v = await runVisuals(run);          // undefined: no checkpoint or no test split
  * if (v) await Deno.writeFile("grid.png", await runGrid(v));
  * ```
  * @module
  */
-import { tf } from "../tf.ts";
-import { Rng } from "../nn/rng.ts";
-import type { Pixels } from "../data/pixels.ts";
-import type { TestSplit } from "../data/mod.ts";
-import type { Network } from "../nn/network.ts";
 import { openRunDataset } from "../sweep/plan.ts";
 import type { ExperimentConfig } from "../sweep/schema.ts";
 import { runPaths } from "../sweep/run_dir.ts";
 import { latestCheckpoint } from "../train/checkpoint.ts";
 import { loadGenerator } from "../cli/translate.ts";
-import { encodePng } from "../io/png.ts";
-import { Canvas, GLYPH_ADVANCE, GLYPH_H, type Rgb, textWidth } from "./font.ts";
+import { type RunVisuals, visualsOf } from "../viz/grids.ts";
 import type { RunRecord } from "./runs.ts";
-import { tensorToPixels } from "../data/tensor_pixels.ts";
-
-/** How many test images the grids show. */
-export const GRID_IMAGES = 4;
-
-/** One visual: a name (column header) and one image per row. */
-export interface Visual {
-  /** `real_A`, `fake_B`, ... */
-  name: string;
-  /** One image per grid row. */
-  images: Pixels[];
-}
-
-/** A run's visuals: the A block and the B block, and whether the test split is paired. */
-export interface RunVisuals {
-  /** `real_A, fake_B, rec_A[, idt_B]`. */
-  A: Visual[];
-  /** `real_B, fake_A, rec_B[, idt_A]`. */
-  B: Visual[];
-  /** Whether row i of A and row i of B show the same scene. */
-  paired: boolean;
-}
 
 /**
  * Translates the run's fixed test images with its newest complete checkpoint. Undefined when
@@ -74,187 +40,4 @@ export async function runVisuals(run: RunRecord): Promise<RunVisuals | undefined
     gA.net.dispose();
     gB.net.dispose();
   }
-}
-
-/**
- * The visuals of two generators (`G_A`: A -> B, `G_B`: B -> A) on the first
- * {@link GRID_IMAGES} test pairs, with the identity columns when `identity` is on. Used for
- * a checkpoint ({@link runVisuals}) and, during training, for the grid of each periodic
- * evaluation (lib/sweep/run.ts). Leaves no tensors behind and draws from no stream but its own.
- */
-export async function visualsOf(
-  generators: { G_A: Network; G_B: Network },
-  test: TestSplit,
-  options: { identity: boolean },
-): Promise<RunVisuals> {
-  const identity = options.identity;
-  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
-    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
-    (_, i) => [i, i] as const,
-  );
-  const names = {
-    A: ["real_A", "fake_B", "rec_A", ...(identity ? ["idt_B"] : [])],
-    B: ["real_B", "fake_A", "rec_B", ...(identity ? ["idt_A"] : [])],
-  };
-  const out: RunVisuals = {
-    A: names.A.map((name) => ({ name, images: [] })),
-    B: names.B.map((name) => ({ name, images: [] })),
-    paired: test.paired,
-  };
-  const rng = new Rng(0);
-  const opts = { training: true, rng };
-  for (const [iA, iB] of pairs) {
-    for (const side of ["A", "B"] as const) {
-      const [fwd, back] = side === "A"
-        ? [generators.G_A, generators.G_B]
-        : [generators.G_B, generators.G_A];
-      const set = side === "A" ? test.A : test.B;
-      const ys = tf.tidy(() => {
-        const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
-        const fake = fwd.apply(x, opts);
-        const rec = back.apply(fake, opts);
-        const list = [x, fake, rec];
-        // idt_B = G_B(real_A) on the A side, idt_A = G_A(real_B) on the B side.
-        if (identity) list.push(back.apply(x, opts));
-        return list.map((t) => t.squeeze([0]) as tf.Tensor3D);
-      });
-      try {
-        for (let k = 0; k < ys.length; k++) out[side][k].images.push(await tensorToPixels(ys[k]));
-      } finally {
-        for (const y of ys) y.dispose();
-      }
-    }
-  }
-  return out;
-}
-
-const PAD = 2;
-const GAP = 6;
-/** Images smaller than this many pixels on their longer side are enlarged (nearest neighbour). */
-export const MIN_CELL = 64;
-const BG: Rgb = [255, 255, 255];
-const INK: Rgb = [0, 0, 0];
-const LINE_H = GLYPH_H + 2;
-
-/** Splits a header into lines that fit `width` pixels, breaking after commas. */
-export function wrapLabel(label: string, width: number): string[] {
-  const parts = label.split(/(?<=,)/);
-  const lines: string[] = [];
-  for (const p of parts) {
-    const last = lines.at(-1);
-    if (last !== undefined && textWidth(last + p) <= width) lines[lines.length - 1] = last + p;
-    else lines.push(p);
-  }
-  // A part longer than the column is cut into pieces of whole characters.
-  const perLine = Math.max(1, Math.floor((width + 1) / GLYPH_ADVANCE));
-  return lines.flatMap((l) =>
-    l.length <= perLine
-      ? [l]
-      : Array.from({ length: Math.ceil(l.length / perLine) }, (_, i) =>
-        l.slice(i * perLine, (i + 1) * perLine))
-  );
-}
-
-/** One block of a grid: headers over columns of images. */
-export interface GridBlock {
-  /** Columns, left to right. */
-  columns: Visual[];
-}
-
-/** The integer enlargement of the images: small images (32 px) are shown at least {@link MIN_CELL}. */
-export function imageZoom(blocks: GridBlock[]): number {
-  const all = blocks.flatMap((b) => b.columns.flatMap((c) => c.images));
-  const side = Math.max(1, ...all.map((p) => Math.max(p.width, p.height)));
-  return Math.max(1, Math.floor(MIN_CELL / side));
-}
-
-/** Cell size, column width and header lines of a list of blocks (for tests and layout). */
-export function gridLayout(blocks: GridBlock[], o: { minColumn?: number } = {}): {
-  cellW: number;
-  cellH: number;
-  headerLines: string[][][];
-  width: number;
-  height: number;
-} {
-  const all = blocks.flatMap((b) => b.columns.flatMap((c) => c.images));
-  const zoom = imageZoom(blocks);
-  const imgW = zoom * Math.max(1, ...all.map((p) => p.width));
-  const cellH = zoom * Math.max(1, ...all.map((p) => p.height));
-  // Wide enough for the image and for the short names (`real_A`) on one line.
-  const cellW = Math.max(imgW, o.minColumn ?? textWidth("real_A"));
-  const headerLines = blocks.map((b) => b.columns.map((c) => wrapLabel(c.name, cellW)));
-  const cols = Math.max(...blocks.map((b) => b.columns.length));
-  const width = PAD + cols * (cellW + GAP) - GAP + PAD;
-  let height = PAD;
-  blocks.forEach((b, i) => {
-    const lines = Math.max(1, ...headerLines[i].map((l) => l.length));
-    const rows = Math.max(0, ...b.columns.map((c) => c.images.length));
-    height += lines * LINE_H + rows * (cellH + PAD) + PAD;
-  });
-  return { cellW, cellH, headerLines, width, height };
-}
-
-/** Draws blocks of labelled columns into one RGB PNG. */
-export async function drawGrid(blocks: GridBlock[], o: { minColumn?: number } = {}): Promise<
-  Uint8Array
-> {
-  const { cellW, cellH, headerLines, width, height } = gridLayout(blocks, o);
-  const c = new Canvas(width, height, BG);
-  const zoom = imageZoom(blocks);
-  let y = PAD;
-  blocks.forEach((b, bi) => {
-    const lines = Math.max(1, ...headerLines[bi].map((l) => l.length));
-    headerLines[bi].forEach((colLines, ci) => {
-      colLines.forEach((line, li) => {
-        c.text(line, PAD + ci * (cellW + GAP), y + li * LINE_H + 1, { color: INK });
-      });
-    });
-    y += lines * LINE_H;
-    const rows = Math.max(0, ...b.columns.map((col) => col.images.length));
-    for (let r = 0; r < rows; r++) {
-      b.columns.forEach((col, ci) => {
-        const img = col.images[r];
-        if (img) c.image(img, PAD + ci * (cellW + GAP), y, zoom);
-      });
-      y += cellH + PAD;
-    }
-    y += PAD;
-  });
-  return await encodePng(c.data, { width, height, channels: 3 });
-}
-
-/** The run grid: the A block above the B block. */
-export async function runGrid(v: RunVisuals): Promise<Uint8Array> {
-  return await drawGrid([{ columns: v.A }, { columns: v.B }]);
-}
-
-/**
- * The sweep's comparison grid: for each direction a block with `input`, one column per variant
- * (its first visual set: `fake_B` resp. `fake_A`) and, when paired, `ground_truth`.
- * `variants` is `[name, visuals]` in column order.
- */
-export async function comparisonGrid(
-  variants: Array<[string, RunVisuals]>,
-): Promise<Uint8Array | undefined> {
-  if (variants.length === 0) return undefined;
-  const first = variants[0][1];
-  const blocks: GridBlock[] = (["A", "B"] as const).map((side) => {
-    const other = side === "A" ? "B" : "A";
-    return {
-      columns: [
-        { name: `input real_${side}`, images: first[side][0].images },
-        ...variants.map(([name, v]) => ({ name, images: v[side][1].images })),
-        ...(first.paired
-          ? [{ name: `ground truth,real_${other}`, images: first[other][0].images }]
-          : []),
-      ],
-    };
-  });
-  // Columns as wide as the longest comma-separated part of a name (within limits).
-  const parts = variants.flatMap(([name]) => name.split(/(?<=,)/));
-  const minColumn = Math.min(
-    textWidth("x".repeat(24)),
-    Math.max(textWidth("ground truth"), ...parts.map((p) => textWidth(p))),
-  );
-  return await drawGrid(blocks, { minColumn });
 }

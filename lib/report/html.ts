@@ -1,6 +1,7 @@
 /**
  * `index.html`: one self-contained page that opens from disk with no server and no network:
- * the summary tables, the comparison grid, metric-over-training curves (every evaluation of
+ * the summary tables (intervals, the best and not-distinguishable marks, the floors, the runs not
+ * learned at this budget), the comparison grid, metric-over-training curves (every evaluation of
  * every run: the periodic ones of `eval.every` and the final one), and every run with its grids
  * (one per periodic evaluation, then the final one) and loss curves (G, D, cycle, identity per
  * direction), curves as inline SVG. Images are linked by relative paths; there is no script and
@@ -14,6 +15,7 @@
  */
 import type { RunRecord } from "./runs.ts";
 import { type Section, summarySections } from "./tables.ts";
+import type { SweepStatistics } from "./statistics.ts";
 import { escapeXml, lineChart, type Series } from "./svg.ts";
 
 /** A grid a run drew at one of its periodic evaluations. */
@@ -28,6 +30,8 @@ export interface StepGrid {
 export interface HtmlOptions {
   /** The sweep's name. */
   name: string;
+  /** The statistics (default: computed from the runs with the default reference and metric). */
+  stats?: SweepStatistics;
   /** Relative path of the comparison grid, if there is one. */
   comparison?: string;
   /** Run id -> relative path of its grid. */
@@ -54,8 +58,12 @@ function sectionHtml(s: Section): string {
   if (s.table) {
     parts.push(
       "<table>",
-      `<tr>${s.table.header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`,
-      ...s.table.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join("")}</tr>`),
+      `<tr>${s.table.header.map((h) => `<th>${inline(h)}</th>`).join("")}</tr>`,
+      ...s.table.rows.map((r) =>
+        `<tr${/\[not learned: /.test(r[0]) ? ' class="not-learned"' : ""}>${
+          r.map((c) => `<td>${inline(c)}</td>`).join("")
+        }</tr>`
+      ),
       "</table>",
     );
   }
@@ -98,6 +106,7 @@ img{image-rendering:pixelated;border:1px solid #ddd}
 .charts svg{margin:2px}
 .grids{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start}
 figure{margin:0}figcaption{font-size:12px;color:#444}
+tr.not-learned td:first-child{color:#a00}
 .status-completed{color:#060}.status-diverged,.status-failed{color:#a00}
 .status-interrupted,.status-running,.status-pending,.status-missing{color:#a60}`;
 
@@ -136,7 +145,7 @@ export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
-    ...summarySections(runs, { name: o.name }).map(sectionHtml),
+    ...summarySections(runs, { name: o.name, stats: o.stats }).map(sectionHtml),
     "<h2>Comparison grid</h2>",
     o.comparison
       ? `<p>Test images in rows; input, one column per variant (its lowest-seed completed run), ` +

@@ -3,17 +3,18 @@
  * directories, so `deno task report DIR` (lib/cli/report.ts) regenerates it byte-identically.
  * A whole sweep writes it when it ends (lib/sweep/sweep.ts).
  *
- * | module        | what                                                                     |
- * |---------------|--------------------------------------------------------------------------|
- * | `runs.ts`     | reading `runs/<id>/`: config, status, loss lines, evaluations             |
- * | `tables.ts`   | `summary.csv`, `summary.json`, `summary.md` (paper Tables 4/5 when apt)    |
- * | `tfevents.ts` | TensorBoard event files: TFRecord + CRC32C + a minimal protobuf coder      |
- * | `font.ts`     | a 5x7 bitmap font and an RGB canvas for labels                             |
- * | `grids.ts`    | per-run visuals grids (also drawn by runs at each periodic evaluation) and |
- * |               | the per-sweep comparison grid (PNG)                                       |
- * | `svg.ts`      | inline SVG line charts                                                   |
- * | `html.ts`     | `index.html`: tables, grids, loss and metric-over-training curves; offline |
- * | `report.ts`   | `writeReport`: every output above                                        |
+ * | module          | what                                                                   |
+ * |-----------------|------------------------------------------------------------------------|
+ * | `runs.ts`       | reading `runs/<id>/`: config, status, loss lines, evaluations, floors   |
+ * | `statistics.ts` | intervals, paired comparisons, Holm, MDE, floors, the not-learned rule  |
+ * |                 | (every number from lib/stats; the method: lib/report/README.md)         |
+ * | `tables.ts`     | `summary.csv`, `runs.csv`, `summary.json`, `summary.md` (paper Tables   |
+ * |                 | 4/5 when apt)                                                           |
+ * | `tfevents.ts`   | TensorBoard event files: TFRecord + CRC32C + a minimal protobuf coder   |
+ * | `grids.ts`      | a run's checkpoint translated for its grid (drawing: lib/viz)           |
+ * | `svg.ts`        | inline SVG line charts                                                 |
+ * | `html.ts`       | `index.html`: tables, grids, loss and metric-over-training curves       |
+ * | `report.ts`     | `writeReport`: every output above                                      |
  *
  * ```ts
  * import { writeReport } from "./mod.ts";
@@ -26,38 +27,80 @@ export {
   EVENT_FILE,
   GRID_FILE,
   periodicGrids,
+  readSweepFile,
   type ReportOptions,
   type ReportResult,
   runEvents,
+  type SweepFileInfo,
   writeReport,
 } from "./report.ts";
 export {
+  backendName,
+  EVAL_DIRECTIONS,
   type EvalPoint,
+  type FinalEvalDetails,
+  finalEvalDetails,
   flattenEval,
+  type FloorComparison,
+  type FloorName,
+  type FloorRecord,
   type LossPoint,
   metricName,
+  noFinalDetails,
+  parseMetricName,
   readRun,
   readRuns,
   type RunRecord,
+  splitByBackend,
 } from "./runs.ts";
 export {
+  adjustFamily,
+  ALPHA,
+  bestVariants,
+  betterOf,
+  compareVariants,
+  type Comparison,
+  familyComparisons,
+  type FamilyOptions,
+  type FloorCheck,
+  isComparable,
+  isTabulated,
+  LEVEL,
+  type MetricStat,
+  metricStat,
+  POWER,
+  type Resolved,
+  type StatisticsOptions,
+  type SweepStatistics,
+  sweepStatistics,
+  type VariantStats,
+} from "./statistics.ts";
+export {
   axisNames,
-  formatMeanStd,
+  FLOOR_LABELS,
+  formatInterval,
   formatNumber,
+  formatP,
+  formatSigned,
+  formatStat,
   groupVariants,
   isLossAblation,
   type MarkdownOptions,
-  meanStd,
+  METHOD_TEXT,
   metricNames,
+  PAPER_GROUND_TRUTH,
   PAPER_TABLES,
   PAPER_VARIANTS,
+  runsCsv,
   type Section,
+  SUMMARY_CSV_COLUMNS,
   summaryCsv,
   summaryJson,
   summaryMarkdown,
   type SummaryRow,
   summaryRows,
   summarySections,
+  type TableOptions,
 } from "./tables.ts";
 export {
   crc32c,
@@ -71,31 +114,7 @@ export {
   parseEvents,
   type ScalarEvent,
 } from "./tfevents.ts";
-export {
-  Canvas,
-  FONT_CHARS,
-  glyph,
-  GLYPH_ADVANCE,
-  GLYPH_H,
-  GLYPH_W,
-  type Rgb,
-  textWidth,
-} from "./font.ts";
-export {
-  comparisonGrid,
-  drawGrid,
-  GRID_IMAGES,
-  type GridBlock,
-  gridLayout,
-  imageZoom,
-  MIN_CELL,
-  runGrid,
-  type RunVisuals,
-  runVisuals,
-  type Visual,
-  visualsOf,
-  wrapLabel,
-} from "./grids.ts";
+export { runVisuals } from "./grids.ts";
 export { type ChartOptions, COLORS, escapeXml, lineChart, type Series } from "./svg.ts";
 export {
   type HtmlOptions,
@@ -106,6 +125,5 @@ export {
   type StepGrid,
 } from "./html.ts";
 /** Types from other rooms that this module's signatures use. */
-export type { Pixels } from "../data/pixels.ts";
-export type { TestSplit } from "../data/mod.ts";
-export type { Network } from "../nn/network.ts";
+export type { RunVisuals } from "../viz/grids.ts";
+export type { Interval } from "../stats/mod.ts";

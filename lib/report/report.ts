@@ -3,8 +3,9 @@
  * its run directories, so running it again gives the same bytes:
  *
  * ```
- * <sweep>/summary.csv, summary.json, summary.md   tables (lib/report/tables.ts)
- * <sweep>/comparison.png                          variants side by side (lib/report/grids.ts)
+ * <sweep>/summary.csv, summary.json, summary.md   statistics tables (lib/report/tables.ts)
+ * <sweep>/runs.csv                                one row per run (lib/report/tables.ts)
+ * <sweep>/comparison.png                          variants side by side (lib/viz/grids.ts)
  * <sweep>/index.html                              the page (lib/report/html.ts)
  * <sweep>/runs/<id>/images/grid_final.png         the run's visuals at the end
  * <sweep>/runs/<id>/events.out.tfevents.0.cyclebench   TensorBoard scalars (lib/report/tfevents.ts)
@@ -13,6 +14,10 @@
  * The grids of a run's periodic evaluations (`images/step_<8 digits>.png`, `eval.every`) are
  * written by the run itself while it trains (lib/sweep/run.ts), as its `metrics.jsonl` is; the
  * report only links them, beside the metric-over-training curves drawn from those evaluations.
+ *
+ * The statistics (lib/report/statistics.ts, method in lib/report/README.md) take the reference
+ * variant (`compare_to`) and the main metric (`main_metric`) from `sweep.json`, with their
+ * defaults where it has none.
  *
  * ```ts
  * import { writeReport } from "./report.ts";
@@ -23,9 +28,11 @@
 import { ensureDir, exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
 import { runPaths, stepOfGridName } from "../sweep/run_dir.ts";
 import { readRuns, type RunRecord } from "./runs.ts";
-import { summaryCsv, summaryJson, summaryMarkdown } from "./tables.ts";
+import { runsCsv, summaryCsv, summaryJson, summaryMarkdown } from "./tables.ts";
+import { sweepStatistics } from "./statistics.ts";
 import { encodeEvents, type ScalarEvent } from "./tfevents.ts";
-import { comparisonGrid, runGrid, type RunVisuals, runVisuals } from "./grids.ts";
+import { runVisuals } from "./grids.ts";
+import { comparisonGrid, runGrid, type RunVisuals } from "../viz/grids.ts";
 import { reportHtml, type StepGrid } from "./html.ts";
 import { type BackendChoice, selectBackend } from "../backend/mod.ts";
 
@@ -117,22 +124,49 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-async function sweepName(out: string): Promise<string> {
+/** What the report takes from `sweep.json` (when there is one). */
+export interface SweepFileInfo {
+  /** The sweep's name (default: the directory's name). */
+  name: string;
+  /** `compare_to`, or null. */
+  compareTo: string | null;
+  /** `main_metric`, or null. */
+  mainMetric: string | null;
+  /** Run ids in plan order (empty without `sweep.json`). */
+  planOrder: string[];
+}
+
+/** Reads the name, `compare_to`, `main_metric` and the plan order from `<out>/sweep.json`. */
+export async function readSweepFile(out: string): Promise<SweepFileInfo> {
+  const info: SweepFileInfo = {
+    name: out.replace(/\/+$/, "").split("/").at(-1) || out,
+    compareTo: null,
+    mainMetric: null,
+    planOrder: [],
+  };
   const file = joinPath(out, "sweep.json");
-  if (await exists(file)) {
-    try {
-      const j = await readJson(file) as { name?: unknown };
-      if (typeof j.name === "string") return j.name;
-    } catch { /* fall back to the directory name */ }
-  }
-  return out.replace(/\/+$/, "").split("/").at(-1) || out;
+  if (!(await exists(file))) return info;
+  try {
+    const j = await readJson(file) as Record<string, unknown>;
+    if (typeof j.name === "string") info.name = j.name;
+    if (typeof j.compare_to === "string") info.compareTo = j.compare_to;
+    if (typeof j.main_metric === "string") info.mainMetric = j.main_metric;
+    if (Array.isArray(j.runs)) {
+      info.planOrder = j.runs.map((r) => (r as { id?: unknown })?.id)
+        .filter((id): id is string => typeof id === "string");
+    }
+  } catch { /* an unreadable sweep.json: the defaults */ }
+  return info;
 }
 
 /** Writes every output of the report for the sweep directory `out` (see the module doc). */
 export async function writeReport(out: string, o: ReportOptions = {}): Promise<ReportResult> {
   const warn = o.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
   const runs = await readRuns(out);
-  const name = await sweepName(out);
+  const sweep = await readSweepFile(out);
+  const name = sweep.name;
+  const stats = sweepStatistics(runs, sweep);
+  const tables = { name, stats };
   const files: string[] = [];
   // Files are rewritten only when their bytes change, so that unchanged ones keep their mtime.
   const put = async (path: string, data: string | Uint8Array) => {
@@ -143,9 +177,10 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
     files.push(path);
   };
   const ownFiles = (r: RunRecord) => o.runFiles === undefined || o.runFiles.includes(r.id);
-  await put(joinPath(out, "summary.csv"), summaryCsv(runs));
-  await put(joinPath(out, "summary.json"), summaryJson(runs));
-  await put(joinPath(out, "summary.md"), summaryMarkdown(runs, { name }));
+  await put(joinPath(out, "summary.csv"), summaryCsv(runs, tables));
+  await put(joinPath(out, "runs.csv"), runsCsv(runs, tables));
+  await put(joinPath(out, "summary.json"), summaryJson(runs, tables));
+  await put(joinPath(out, "summary.md"), summaryMarkdown(runs, tables));
 
   const events: Record<string, string> = {};
   for (const r of runs) {
@@ -200,6 +235,6 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
     if (found.length > 0) stepGrids[r.id] = found;
   }
   const index = joinPath(out, "index.html");
-  await put(index, reportHtml(runs, { name, comparison, grids, events, stepGrids }));
+  await put(index, reportHtml(runs, { name, stats, comparison, grids, events, stepGrids }));
   return { index, files: files.sort(), runs: runs.length };
 }

@@ -33,6 +33,45 @@ export interface EvalPoint {
   metrics: Record<string, number | null>;
 }
 
+/** A run against a floor on one metric (lib/sweep/evaluate.ts `FloorComparison`). */
+export interface FloorComparison {
+  /** run - floor, in the metric's units, on all test images. */
+  diff: number;
+  /** Lower end of the bootstrap interval of the difference (paired by test image). */
+  lo: number;
+  /** Upper end. */
+  hi: number;
+  /** One-sided bootstrap p-value that the run is better than the floor. */
+  p: number;
+}
+
+/** A floor's scores as the report sees them: keyed by {@link metricName}. */
+export interface FloorRecord {
+  /** Metric -> value. */
+  metrics: Record<string, number | null>;
+  /** Metric -> its bootstrap interval over test images `[lo, hi]` (when recorded). */
+  ci: Record<string, [number, number]>;
+}
+
+/** The two floors of a run's final evaluation. */
+export type FloorName = "identity" | "untrained";
+
+/** What the final evaluation says beyond the point scores (all optional in old records). */
+export interface FinalEvalDetails {
+  /** Test images scored per direction, or null when the record does not say. */
+  images: number | null;
+  /** KID's subsets and their size, or null when KID was not computed (or not recorded). */
+  kid: { subsets: number; subsetSize: number } | null;
+  /** Metric -> bootstrap interval over test images `[lo, hi]` (empty when none). */
+  ci: Record<string, [number, number]>;
+  /** Coverage and resamples of the bootstrap intervals, or null when there are none. */
+  bootstrap: { level: number; resamples: number } | null;
+  /** The floors' scores (absent in records made before floors existed). */
+  floors: Partial<Record<FloorName, FloorRecord>>;
+  /** The run against each floor: metric -> comparison. */
+  vsFloor: Partial<Record<FloorName, Record<string, FloorComparison>>>;
+}
+
 /** A run as the report sees it. */
 export interface RunRecord {
   /** Run id (the directory name). */
@@ -71,6 +110,8 @@ export interface RunRecord {
   evals: EvalPoint[];
   /** The final evaluation's metrics (empty when there is none). */
   metrics: Record<string, number | null>;
+  /** The final evaluation's intervals, floors and floor comparisons (empty when none). */
+  final: FinalEvalDetails;
 }
 
 const SHORT_NAMES: Record<string, string> = {
@@ -99,18 +140,126 @@ export function metricName(direction: string, metric: string, extractor?: string
   return `${direction} ${SHORT_NAMES[metric] ?? metric}`;
 }
 
-/** Flattens an evaluation record (`{images, extractor, AtoB: {...}, BtoA: {...}}`). */
-export function flattenEval(e: Record<string, unknown>): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  const extractor = typeof e.extractor === "string" ? e.extractor : undefined;
-  for (const dir of Object.keys(e).sort()) {
+const LONG_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(SHORT_NAMES).map(([k, v]) => [v, k]),
+);
+
+/**
+ * The inverse of {@link metricName}: the direction, the raw metric name of the evaluation
+ * record (`fid`, `pixel_accuracy`: the keys of lib/metrics/direction.ts) and the extractor.
+ *
+ * ```ts
+ * import { parseMetricName } from "./runs.ts";
+ * parseMetricName("AtoB FID[scenes-net]"); // AtoB, fid, extractor scenes-net
+ * parseMetricName("BtoA per-pixel acc"); // { direction: "BtoA", metric: "pixel_accuracy" }
+ * ```
+ */
+export function parseMetricName(
+  name: string,
+): { direction: string; metric: string; extractor?: string } {
+  const space = name.indexOf(" ");
+  const direction = space < 0 ? name : name.slice(0, space);
+  const rest = space < 0 ? "" : name.slice(space + 1);
+  const m = /^(FID|KID|KID_std)\[(.*)\]$/.exec(rest);
+  if (m) {
+    const metric = m[1] === "FID" ? "fid" : m[1] === "KID" ? "kid" : "kid_std";
+    return { direction, metric, extractor: m[2] };
+  }
+  return { direction, metric: LONG_NAMES[rest] ?? rest };
+}
+
+/** The translation directions of an evaluation record: the only keys that hold scores. */
+export const EVAL_DIRECTIONS = ["AtoB", "BtoA"] as const;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `{AtoB: {metric: x}, BtoA: {...}}` keyed by {@link metricName}, by `value(x)`. */
+function flattenDirections<T>(
+  e: Record<string, unknown>,
+  extractor: string | undefined,
+  value: (x: unknown) => T | undefined,
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const dir of EVAL_DIRECTIONS) {
     const v = e[dir];
-    if (v === null || typeof v !== "object") continue;
-    for (const [m, x] of Object.entries(v as Record<string, unknown>)) {
-      out[metricName(dir, m, extractor)] = typeof x === "number" ? x : null;
+    if (!isObject(v)) continue;
+    for (const [m, x] of Object.entries(v)) {
+      const y = value(x);
+      if (y !== undefined) out[metricName(dir, m, extractor)] = y;
     }
   }
   return out;
+}
+
+/**
+ * Flattens an evaluation record (`{images, extractor, AtoB: {...}, BtoA: {...}, ci, floors,
+ * ...}`): the scores of `AtoB` and `BtoA` only, keyed by {@link metricName}.
+ */
+export function flattenEval(e: Record<string, unknown>): Record<string, number | null> {
+  const extractor = typeof e.extractor === "string" ? e.extractor : undefined;
+  return flattenDirections(e, extractor, (x) => (typeof x === "number" ? x : null));
+}
+
+function intervalOf(x: unknown): [number, number] | undefined {
+  return Array.isArray(x) && x.length === 2 && typeof x[0] === "number" &&
+      typeof x[1] === "number"
+    ? [x[0], x[1]]
+    : undefined;
+}
+
+function comparisonOf(x: unknown): FloorComparison | undefined {
+  if (!isObject(x)) return undefined;
+  const { diff, lo, hi, p } = x;
+  return typeof diff === "number" && typeof lo === "number" && typeof hi === "number" &&
+      typeof p === "number"
+    ? { diff, lo, hi, p }
+    : undefined;
+}
+
+/** The empty details: what a run without a final evaluation (or an old record) has. */
+export function noFinalDetails(): FinalEvalDetails {
+  return { images: null, kid: null, ci: {}, bootstrap: null, floors: {}, vsFloor: {} };
+}
+
+/**
+ * The intervals, floors and floor comparisons of a final evaluation record, keyed by
+ * {@link metricName} (see lib/sweep/evaluate.ts `EvalScores`). Whatever is missing or malformed
+ * (records made before these existed) is left out, never an error.
+ */
+export function finalEvalDetails(e: Record<string, unknown>): FinalEvalDetails {
+  const extractor = typeof e.extractor === "string" ? e.extractor : undefined;
+  const out = noFinalDetails();
+  if (typeof e.images === "number") out.images = e.images;
+  if (typeof e.kid_subsets === "number" && typeof e.kid_subset_size === "number") {
+    out.kid = { subsets: e.kid_subsets, subsetSize: e.kid_subset_size };
+  }
+  if (isObject(e.ci)) {
+    out.ci = flattenDirections(e.ci, extractor, intervalOf);
+    if (typeof e.ci.level === "number" && typeof e.ci.resamples === "number") {
+      out.bootstrap = { level: e.ci.level, resamples: e.ci.resamples };
+    }
+  }
+  const floors = isObject(e.floors) ? e.floors : {};
+  const vs = isObject(e.vs_floor) ? e.vs_floor : {};
+  for (const f of ["identity", "untrained"] as const) {
+    const fl = floors[f];
+    if (isObject(fl)) {
+      out.floors[f] = {
+        metrics: flattenEval({ ...fl, extractor }),
+        ci: isObject(fl.ci) ? flattenDirections(fl.ci, extractor, intervalOf) : {},
+      };
+    }
+    const v = vs[f];
+    if (isObject(v)) out.vsFloor[f] = flattenDirections(v, extractor, comparisonOf);
+  }
+  return out;
+}
+
+/** The backend's name: the first word of a run's backend description (`wasm (4 threads)`). */
+export function backendName(description: string | null): string | null {
+  return description === null ? null : description.trim().split(/\s+/)[0] || null;
 }
 
 function variantOf(axes: Record<string, unknown>): string {
@@ -160,9 +309,13 @@ export async function readRun(dir: string): Promise<RunRecord | undefined> {
   losses.sort((a, b) => a.step - b.step);
   evals.sort((a, b) => a.step - b.step);
   const axes = resolved.axes ?? {};
-  const finalEval = status?.status === "completed" && status.eval
-    ? flattenEval(status.eval)
-    : (evals.at(-1)?.metrics ?? {});
+  // The final evaluation: status.json's, or else the last `eval` line (the same record).
+  const lastEval = [...lines].reverse().find((l) =>
+    l.type === "eval" && typeof l.step === "number"
+  );
+  const finalRecord = status?.status === "completed"
+    ? (isObject(status.eval) ? status.eval : lastEval)
+    : undefined;
   return {
     id: dir.split("/").at(-1)!,
     name: resolved.name,
@@ -181,11 +334,27 @@ export async function readRun(dir: string): Promise<RunRecord | undefined> {
     startedAt: status?.first_started_at ?? null,
     losses,
     evals,
-    metrics: status?.status === "completed" ? finalEval : {},
+    metrics: finalRecord ? flattenEval(finalRecord) : {},
+    final: finalRecord ? finalEvalDetails(finalRecord) : noFinalDetails(),
   };
 }
 
-/** Every run of the sweep directory `out`, sorted by id. */
+/**
+ * Makes the backend part of every run's variant (`cyclegan [native]`) when the runs were made
+ * on more than one backend: numbers from different backends are never averaged together (the
+ * backend is part of a run's id, so the same grid point on two backends is two runs).
+ * Returns the runs unchanged when they share one backend.
+ */
+export function splitByBackend(runs: RunRecord[]): RunRecord[] {
+  const names = new Set(runs.map((r) => backendName(r.backend)).filter((b) => b !== null));
+  if (names.size < 2) return runs;
+  return runs.map((r) => ({ ...r, variant: `${r.variant} [${backendName(r.backend) ?? "?"}]` }));
+}
+
+/**
+ * Every run of the sweep directory `out`, sorted by id, with the backend in the variant when
+ * the directory holds runs of more than one backend ({@link splitByBackend}).
+ */
 export async function readRuns(out: string): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   const entries = (await listDir(runsDir(out))).filter((e) => e.isDirectory)
@@ -194,5 +363,5 @@ export async function readRuns(out: string): Promise<RunRecord[]> {
     const r = await readRun(joinPath(runsDir(out), name));
     if (r) runs.push(r);
   }
-  return runs;
+  return splitByBackend(runs);
 }

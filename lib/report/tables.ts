@@ -1,9 +1,21 @@
 /**
- * The sweep's tables: `summary.csv` and `summary.json` (one row per run) and `summary.md`
- * (variants x metrics as mean +- std over seeds; runs that did not complete listed apart; for
- * the paper's loss ablation, tables shaped as the paper's Tables 4 and 5 with its Cityscapes
- * numbers beside ours). Everything is sorted and formatted the same way every time, and holds
- * no times of day, so regenerating gives the same bytes.
+ * The sweep's tables, from its run records and their statistics (lib/report/statistics.ts):
+ *
+ * - `summary.csv`: the statistics, tidy: one row per variant (and floor) x metric with n, mean,
+ *   std, the 95 % interval and how it was made, the comparison with the reference variant
+ *   (difference, its interval, p, Holm-adjusted p, minimum detectable effect), the best-variant
+ *   and not-distinguishable markers and the not-learned runs ({@link SUMMARY_CSV_COLUMNS}).
+ * - `runs.csv`: one row per run: axes, state, every metric with its bootstrap interval over
+ *   test images, and the run's verdict against its untrained floor.
+ * - `summary.json`: the same as both, plus the method text.
+ * - `summary.md`: per direction a table of variants x metrics (mean +- std [95 % interval],
+ *   the best variant in bold, `≈` where not distinguishable from the reference) with the
+ *   floors as rows, then the differences from the reference; the runs not learned at this
+ *   budget; for the paper's loss ablation, tables shaped as the paper's Tables 4 and 5 with its
+ *   Cityscapes numbers beside ours.
+ *
+ * Everything is sorted and formatted the same way every time, and holds no times of day, so
+ * regenerating gives the same bytes. lib/report/README.md states the method.
  *
  * ```ts
  * import { readRuns } from "./runs.ts";
@@ -14,7 +26,24 @@
  * ```
  * @module
  */
-import type { RunRecord } from "./runs.ts";
+import { parseMetricName, type RunRecord } from "./runs.ts";
+import {
+  ALPHA,
+  bestVariants,
+  betterOf,
+  type Comparison,
+  familyComparisons,
+  isComparable,
+  isTabulated,
+  LEVEL,
+  type MetricStat,
+  metricStat,
+  POWER,
+  type StatisticsOptions,
+  type SweepStatistics,
+  sweepStatistics,
+  type VariantStats,
+} from "./statistics.ts";
 
 /** The paper's loss-ablation variant names (ablations/paper_tables_4_5.yaml) with their labels. */
 export const PAPER_VARIANTS: ReadonlyArray<readonly [string, string]> = [
@@ -55,21 +84,36 @@ export function formatNumber(x: number | null | undefined): string {
   return a >= 100 ? x.toFixed(2) : x.toFixed(4);
 }
 
-/** Mean, sample standard deviation (0 for one value) and count of the finite values. */
-export function meanStd(xs: Array<number | null>): { mean: number; std: number; n: number } | null {
-  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
-  if (v.length === 0) return null;
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const varSum = v.reduce((a, b) => a + (b - mean) ** 2, 0);
-  return { mean, std: v.length > 1 ? Math.sqrt(varSum / (v.length - 1)) : 0, n: v.length };
+/** A signed number for differences: `+0.0123`, `-1.5000`, `n/a`. */
+export function formatSigned(x: number | null | undefined): string {
+  const s = formatNumber(x);
+  return typeof x === "number" && Number.isFinite(x) && x > 0 ? `+${s}` : s;
 }
 
-/** `mean +- std (n=k)`, or `n/a`. */
-export function formatMeanStd(s: { mean: number; std: number; n: number } | null): string {
+/** A p-value: three decimals, or two significant digits below 0.001; `n/a` for NaN. */
+export function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return "n/a";
+  if (p === 0) return "0";
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** `[lo, hi]`, or `[no interval]`. */
+export function formatInterval(ci: { lo: number; hi: number } | null | undefined): string {
+  return ci ? `[${formatNumber(ci.lo)}, ${formatNumber(ci.hi)}]` : "[no interval]";
+}
+
+/**
+ * One table cell of a statistic: `mean +- std [lo, hi]` over seeds, `mean [lo, hi]` for one
+ * run (its bootstrap interval), `n/a` when there is none; `(n=k)` when k differs from the
+ * row's `rowN` (a metric some runs lack).
+ */
+export function formatStat(s: MetricStat | undefined, rowN?: number): string {
   if (!s) return "n/a";
-  return s.n > 1
-    ? `${formatNumber(s.mean)} +- ${formatNumber(s.std)} (n=${s.n})`
-    : `${formatNumber(s.mean)} (n=1)`;
+  const core = s.n >= 2
+    ? `${formatNumber(s.mean)} +- ${formatNumber(s.std)}`
+    : formatNumber(s.mean);
+  const n = rowN !== undefined && s.n !== rowN ? ` (n=${s.n})` : "";
+  return `${core} ${formatInterval(s.ci)}${n}`;
 }
 
 /** Every metric name of the runs, sorted. */
@@ -82,13 +126,77 @@ export function axisNames(runs: RunRecord[]): string[] {
   return [...new Set(runs.flatMap((r) => Object.keys(r.axes)))].sort();
 }
 
-/** One row of `summary.json`. */
+/** Options of the table functions. */
+export interface TableOptions extends StatisticsOptions {
+  /** The sweep's name (the title of `summary.md` and the page). */
+  name?: string;
+  /** The statistics, when already computed (else computed from the runs and these options). */
+  stats?: SweepStatistics;
+}
+
+function statsOf(runs: RunRecord[], o: TableOptions): SweepStatistics {
+  return o.stats ?? sweepStatistics(runs, o);
+}
+
+/** The rows' labels of the floors. */
+export const FLOOR_LABELS: Readonly<Record<"identity" | "untrained", string>> = {
+  identity: "floor: identity (output = input)",
+  untrained: "floor: untrained G (step 0)",
+};
+
+/**
+ * The method, in words: `summary.json`'s `method`, the first paragraphs of `summary.md` and
+ * the page (lib/report/README.md says it at length).
+ */
+export const METHOD_TEXT: string = [
+  "Cells are mean +- sample std [95 % interval] over the completed runs (seeds) of a variant. " +
+  "With two or more seeds the interval is the t-interval of the mean over seeds; with one seed " +
+  "it is the run's percentile bootstrap interval over its test images (1000 resamples, FID " +
+  "200), which shows what the test set can tell about one run and nothing about seed-to-seed " +
+  "variation.",
+  "Each variant is compared with the reference variant on the seeds both ran (a paired t-test " +
+  "of variant - reference, paired by seed label): the mean difference with its 95 % t-interval " +
+  "and a two-sided p-value, Holm-adjusted over all comparisons of one table. MDE is the " +
+  "smallest true difference that many seeds detect with 80 % power at alpha 0.05, at the " +
+  "observed sd of the differences (exact, noncentral t).",
+  "Floors: the identity translation (output = input) and the untrained generators (each " +
+  "run's weights at step 0), scored with the same metrics on the same test images. A run is 'not " +
+  "learned at this budget' when it is not better than its own untrained generators on the main " +
+  "metric at one-sided bootstrap p < 0.05 (paired by test image).",
+].join(" ");
+
+function sortedObject<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+/** A number for JSON: NaN and infinities (which JSON cannot hold) become null. */
+function num(x: number | null | undefined): number | null {
+  return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))
+    ? ""
+    : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function csv(header: readonly string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n") + "\n";
+}
+
+/** The verdict of a run against its untrained floor on the main metric, or null (not completed). */
+function verdictOf(s: SweepStatistics, id: string) {
+  return s.floorChecks.find((c) => c.run === id) ?? null;
+}
+
+/** One row of `summary.json`'s `runs`. */
 export interface SummaryRow {
   /** Run id. */
   id: string;
   /** Readable name. */
   name: string;
-  /** The variant (axes but the seed). */
+  /** The variant (axes but the seed; with the backend when the runs mix backends). */
   variant: string;
   /** Seed. */
   seed: number;
@@ -106,48 +214,256 @@ export interface SummaryRow {
   backend: string | null;
   /** Why it did not complete. */
   error: string | null;
+  /** Test images of the final evaluation (null: not recorded). */
+  images: number | null;
   /** Metric -> value (keys sorted; completed runs only). */
   metrics: Record<string, number | null>;
+  /** Metric -> 95 % bootstrap interval over test images `[lo, hi]` (when recorded). */
+  ci: Record<string, [number, number]>;
+  /**
+   * The run against its untrained floor on the main metric: `learned`, `not learned` or
+   * `untested`, with the bootstrap numbers (null for runs that did not complete).
+   */
+  vs_untrained: {
+    verdict: string;
+    diff: number | null;
+    lo: number | null;
+    hi: number | null;
+    p: number | null;
+  } | null;
 }
 
-function sortedObject<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+/** The rows of `summary.json`'s `runs` (and of `runs.csv`), in run id order. */
+export function summaryRows(runs: RunRecord[], o: TableOptions = {}): SummaryRow[] {
+  const s = statsOf(runs, o);
+  return runs.map((r) => {
+    const v = verdictOf(s, r.id);
+    return {
+      id: r.id,
+      name: r.name,
+      variant: r.variant,
+      seed: r.seed,
+      axes: sortedObject(r.axes),
+      status: r.status,
+      step: r.step,
+      total_steps: r.totalSteps,
+      wall_time_s: r.wallTimeS,
+      backend: r.backend,
+      error: r.error,
+      images: r.final.images,
+      metrics: sortedObject(r.metrics),
+      ci: sortedObject(r.final.ci),
+      vs_untrained: v
+        ? { verdict: v.verdict, diff: num(v.diff), lo: num(v.lo), hi: num(v.hi), p: num(v.p) }
+        : null,
+    };
+  });
 }
 
-/** The rows of `summary.json`, in run id order. */
-export function summaryRows(runs: RunRecord[]): SummaryRow[] {
-  return runs.map((r) => ({
-    id: r.id,
-    name: r.name,
-    variant: r.variant,
-    seed: r.seed,
-    axes: sortedObject(r.axes),
-    status: r.status,
-    step: r.step,
-    total_steps: r.totalSteps,
-    wall_time_s: r.wallTimeS,
-    backend: r.backend,
-    error: r.error,
-    metrics: sortedObject(r.metrics),
-  }));
+function statJson(st: MetricStat) {
+  return {
+    n: st.n,
+    mean: num(st.mean),
+    std: num(st.std),
+    ci_lo: num(st.ci?.lo),
+    ci_hi: num(st.ci?.hi),
+    ci_level: st.ci?.level ?? null,
+    ci_method: st.method,
+  };
 }
 
-/** `summary.json`: `{ runs: SummaryRow[] }`, two-space indented, with a final newline. */
-export function summaryJson(runs: RunRecord[]): string {
-  return JSON.stringify({ runs: summaryRows(runs) }, null, 2) + "\n";
-}
-
-function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+function comparisonJson(c: Comparison) {
+  return {
+    family: c.family,
+    variant: c.variant,
+    reference: c.reference,
+    metric: c.metric,
+    n_pairs: c.n,
+    seeds: c.seeds,
+    diff: num(c.diff),
+    diff_lo: num(c.ci?.lo),
+    diff_hi: num(c.ci?.hi),
+    sd_diff: num(c.sdDiff),
+    p: num(c.p),
+    p_holm: num(c.pHolm),
+    holm_m: c.familySize,
+    distinguishable_from_reference: c.distinguishable,
+    mde: num(c.mde),
+    note: c.note,
+  };
 }
 
 /**
- * `summary.csv`: a header line, then one line per run: id, name, variant, seed, one
- * `axis:<name>` column per axis, status, step, total_steps, wall_time_s, backend, error, one
- * column per metric (full precision; empty when absent). RFC 4180 quoting.
+ * `summary.json`: `main_metric`, `compare_to` (as resolved, with where each came from),
+ * `method` (the text above), `variants` (per variant: its reference, runs, not-learned runs and
+ * per metric the statistics and the best marker), `comparisons` (every comparison of every
+ * table, each with its Holm family), `floors`, `floor_checks` (every completed run against its
+ * untrained floor) and `runs` ({@link SummaryRow}). Two-space indented, with a final newline.
  */
-export function summaryCsv(runs: RunRecord[]): string {
+export function summaryJson(runs: RunRecord[], o: TableOptions = {}): string {
+  const s = statsOf(runs, o);
+  const metrics = s.metrics.filter(isTabulated);
+  const best = new Map(metrics.map((m) => [m, new Set(bestVariants(s.variants, m))]));
+  const body = {
+    main_metric: s.mainMetric.spec,
+    main_metric_column: s.mainMetric.column,
+    main_metric_source: s.mainMetric.source,
+    compare_to: s.compareTo.spec,
+    compare_to_source: s.compareTo.source,
+    notes: [s.mainMetric.note, s.compareTo.note].filter((n) => n !== null),
+    method: METHOD_TEXT,
+    level: LEVEL,
+    alpha: ALPHA,
+    power: POWER,
+    kid_subsets: s.kidSubsets,
+    variants: s.variants.map((v) => ({
+      variant: v.variant,
+      reference: v.reference ?? null,
+      is_reference: v.isReference,
+      runs: v.runs.map((r) => r.id),
+      completed: v.completed.length,
+      not_learned: v.notLearned,
+      untested: v.untested,
+      metrics: Object.fromEntries(
+        metrics.filter((m) => v.stats[m]).map((m) => [
+          m,
+          { ...statJson(v.stats[m]), best: best.get(m)!.has(v.variant) },
+        ]),
+      ),
+    })),
+    comparisons: [...s.comparisons, ...paperFamilies(s).flatMap((f) => f.comparisons)].map(
+      comparisonJson,
+    ),
+    floors: Object.fromEntries(
+      (["identity", "untrained"] as const).map((f) => [
+        f,
+        Object.fromEntries(
+          Object.keys(s.floors[f]).sort().map((m) => [m, statJson(s.floors[f][m])]),
+        ),
+      ]),
+    ),
+    floor_checks: s.floorChecks.map((c) => ({
+      ...c,
+      value: num(c.value),
+      floor: num(c.floor),
+      diff: num(c.diff),
+      lo: num(c.lo),
+      hi: num(c.hi),
+      p: num(c.p),
+    })),
+    runs: summaryRows(runs, { ...o, stats: s }),
+  };
+  return JSON.stringify(body, null, 2) + "\n";
+}
+
+/**
+ * The columns of `summary.csv`, one row per direction x metric x variant (or floor): the table
+ * and metric (`direction`, `metric`, `better`, `main_metric`), the row (`variant`, `kind`:
+ * variant, reference or floor), its statistics (`n`, `mean`, `std`, `ci_lo`, `ci_hi`,
+ * `ci_level`, `ci_method`, `best`), the comparison with its `reference` paired by seed
+ * (`n_pairs`, `diff`, `diff_lo`, `diff_hi`, `sd_diff`, `p`, `p_holm` over the `holm_m` tests of
+ * the direction's table, `distinguishable_from_reference`, `mde`, `note`) and the variant's
+ * runs flagged by the not-learned rule (`not_learned_runs`, `untested_runs`, space separated).
+ * lib/report/README.md describes each column.
+ */
+export const SUMMARY_CSV_COLUMNS: readonly string[] = [
+  "direction",
+  "metric",
+  "better",
+  "main_metric",
+  "variant",
+  "kind",
+  "n",
+  "mean",
+  "std",
+  "ci_lo",
+  "ci_hi",
+  "ci_level",
+  "ci_method",
+  "best",
+  "reference",
+  "n_pairs",
+  "diff",
+  "diff_lo",
+  "diff_hi",
+  "sd_diff",
+  "p",
+  "p_holm",
+  "holm_m",
+  "distinguishable_from_reference",
+  "mde",
+  "note",
+  "not_learned_runs",
+  "untested_runs",
+];
+
+function directionsOf(s: SweepStatistics): string[] {
+  return [...new Set(s.metrics.map((m) => parseMetricName(m).direction))].sort();
+}
+
+function directionMetrics(s: SweepStatistics, d: string): string[] {
+  return s.metrics.filter((m) => parseMetricName(m).direction === d && isTabulated(m));
+}
+
+function statCsv(st: MetricStat | undefined): unknown[] {
+  if (!st) return [0, null, null, null, null, null, "none"];
+  return [st.n, st.mean, st.std, st.ci?.lo, st.ci?.hi, st.ci?.level, st.method];
+}
+
+/** `summary.csv`: the statistics, tidy; see {@link SUMMARY_CSV_COLUMNS}. RFC 4180 quoting. */
+export function summaryCsv(runs: RunRecord[], o: TableOptions = {}): string {
+  const s = statsOf(runs, o);
+  const cmp = new Map(s.comparisons.map((c) => [`${c.variant}\u0000${c.metric}`, c]));
+  const rows: unknown[][] = [];
+  for (const d of directionsOf(s)) {
+    for (const m of directionMetrics(s, d)) {
+      const best = new Set(bestVariants(s.variants, m));
+      const head = [d, m, betterOf(m) ?? "", m === s.mainMetric.column];
+      for (const v of s.variants) {
+        const c = cmp.get(`${v.variant}\u0000${m}`);
+        if (!v.stats[m] && !c) continue;
+        rows.push([
+          ...head,
+          v.variant,
+          v.isReference ? "reference" : "variant",
+          ...statCsv(v.stats[m]),
+          isComparable(m) && v.stats[m] ? best.has(v.variant) : null,
+          v.reference ?? null,
+          c?.n,
+          c?.diff,
+          c?.ci?.lo,
+          c?.ci?.hi,
+          c?.sdDiff,
+          c?.p,
+          c?.pHolm,
+          c?.familySize,
+          c?.distinguishable,
+          c?.mde,
+          c?.note,
+          v.notLearned.join(" "),
+          v.untested.join(" "),
+        ]);
+      }
+      for (const f of ["identity", "untrained"] as const) {
+        const st = s.floors[f][m];
+        if (!st) continue;
+        rows.push([...head, FLOOR_LABELS[f], "floor", ...statCsv(st), ...Array(15).fill(null)]);
+      }
+    }
+  }
+  return csv(SUMMARY_CSV_COLUMNS, rows);
+}
+
+/**
+ * `runs.csv`: a header line, then one line per run: id, name, variant, seed, one `axis:<name>`
+ * column per axis, status, step, total_steps, wall_time_s, backend, error, images, the run's
+ * verdict against its untrained floor on the main metric (`vs_untrained`: learned, not
+ * learned, untested) with its one-sided bootstrap p, then per metric three columns: the value,
+ * `<metric> ci_lo` and `<metric> ci_hi` (its bootstrap interval over test images). Full
+ * precision; empty when absent. RFC 4180 quoting.
+ */
+export function runsCsv(runs: RunRecord[], o: TableOptions = {}): string {
+  const s = statsOf(runs, o);
   const axes = axisNames(runs);
   const metrics = metricNames(runs);
   const header = [
@@ -162,12 +478,16 @@ export function summaryCsv(runs: RunRecord[]): string {
     "wall_time_s",
     "backend",
     "error",
-    ...metrics,
+    "images",
+    "vs_untrained",
+    "vs_untrained_p",
+    ...metrics.flatMap((m) => [m, `${m} ci_lo`, `${m} ci_hi`]),
   ];
-  const lines = [header.map(csvField).join(",")];
-  for (const r of runs) {
-    lines.push(
-      [
+  return csv(
+    header,
+    runs.map((r) => {
+      const v = verdictOf(s, r.id);
+      return [
         r.id,
         r.name,
         r.variant,
@@ -179,11 +499,13 @@ export function summaryCsv(runs: RunRecord[]): string {
         r.wallTimeS,
         r.backend,
         r.error,
-        ...metrics.map((m) => r.metrics[m]),
-      ].map(csvField).join(","),
-    );
-  }
-  return lines.join("\n") + "\n";
+        r.final.images,
+        v?.verdict,
+        v?.p,
+        ...metrics.flatMap((m) => [r.metrics[m], r.final.ci[m]?.[0], r.final.ci[m]?.[1]]),
+      ];
+    }),
+  );
 }
 
 /** The variants of the runs (sorted), each with its completed runs. */
@@ -210,12 +532,8 @@ export interface Section {
   heading: string;
   /** Paragraphs (Markdown-style `**bold**` and backticks allowed). */
   paragraphs: string[];
-  /** A table: header cells and rows of cells. */
+  /** A table: header cells and rows of cells (cells may hold `**bold**` too). */
   table?: { header: string[]; rows: string[][] };
-}
-
-function stat(runs: RunRecord[], metric: string): string {
-  return formatMeanStd(meanStd(runs.map((r) => r.metrics[metric] ?? null)));
 }
 
 /**
@@ -231,77 +549,336 @@ function segColumns(direction: "AtoB" | "BtoA", prefix = ""): string[] {
   return ["per-pixel acc", "per-class acc", "class IoU"].map((m) => `${direction} ${prefix}${m}`);
 }
 
-function paperTable(
-  runs: RunRecord[],
-  table: "table4" | "table5",
-  ours: string[],
+/** The mark after a cell: `≈` not distinguishable from the reference, `?` untested. */
+const SAME = "≈";
+const UNTESTED = "?";
+
+function keyOf(variant: string, metric: string): string {
+  return `${variant}\u0000${metric}`;
+}
+
+/** The variant column's label: the reference and the not-learned runs marked. */
+function variantLabel(v: VariantStats, label = v.variant): string {
+  let out = label;
+  if (v.isReference) out += " (reference)";
+  if (v.notLearned.length > 0) {
+    out += ` [not learned: ${v.notLearned.length}/${v.completed.length} runs]`;
+  }
+  return out;
+}
+
+/** How a row's intervals were made, from its completed runs. */
+function rowMethod(v: VariantStats): string {
+  const n = v.completed.length;
+  if (n === 0) return "no completed run";
+  if (n >= 2) return `t over ${n} seeds`;
+  const r = v.completed[0];
+  return r.final.bootstrap
+    ? `bootstrap over ${r.final.images ?? "?"} test images`
+    : "none (one seed, no bootstrap)";
+}
+
+/** The statistics cells of one variant: best in bold, `≈` / `?` against the reference. */
+function variantCells(
+  v: VariantStats,
+  metrics: string[],
+  best: Map<string, Set<string>>,
+  cmp: Map<string, Comparison>,
+): string[] {
+  return metrics.map((m) => {
+    const st = v.stats[m];
+    let text = formatStat(st, v.completed.length);
+    if (st && best.get(m)?.has(v.variant)) text = `**${text}**`;
+    const c = cmp.get(keyOf(v.variant, m));
+    if (c && st) {
+      text += c.distinguishable === false ? ` ${SAME}` : c.distinguishable ? "" : ` ${UNTESTED}`;
+    }
+    return text;
+  });
+}
+
+function floorRows(s: SweepStatistics, metrics: string[], trailing: string[] = []): string[][] {
+  return (["identity", "untrained"] as const).flatMap((f) => {
+    const stats = metrics.map((m) => s.floors[f][m]);
+    const first = stats.find((x) => x !== undefined);
+    if (!first) return [];
+    return [[
+      FLOOR_LABELS[f],
+      String(first.n),
+      first.method,
+      ...stats.map((x) => formatStat(x, first.n)),
+      ...trailing,
+    ]];
+  });
+}
+
+/** The column header of a metric: the main metric and KID's subsets named. */
+function columnHeader(s: SweepStatistics, m: string): string {
+  let h = m;
+  if (m === s.mainMetric.column) h += " (main)";
+  if (parseMetricName(m).metric === "kid" && s.kidSubsets.length === 1) {
+    const [subsets, size] = s.kidSubsets[0].split(" x ");
+    h += ` (${subsets} subsets of ${size})`;
+  }
+  return h;
+}
+
+/** The verdict of a comparison in words: better, worse, ≈ (not distinguishable), untested. */
+function comparisonVerdict(c: Comparison): string {
+  if (c.distinguishable === null) return "untested";
+  if (!c.distinguishable) return `${SAME} not distinguishable`;
+  const better = betterOf(c.metric);
+  const up = c.diff > 0;
+  return better === undefined ? "differs" : (better === "higher") === up ? "better" : "worse";
+}
+
+/** The differences table of one family. */
+function comparisonSection(family: Comparison[], heading: string): Section {
+  const refs = [...new Set(family.map((c) => c.reference))];
+  const m = family[0]?.familySize ?? 0;
+  return {
+    level: 3,
+    heading,
+    paragraphs: family.length === 0 ? ["No comparisons (no reference variant)."] : [
+      `Against the reference ${refs.map((r) => `\`${r}\``).join(", ")}, paired by seed: ` +
+      `variant - reference (metric units) with its 95 % t-interval, the paired t-test's ` +
+      `two-sided p, Holm-adjusted over the ${m} tests of this table, and the MDE: the ` +
+      `smallest true difference these seeds detect with ${POWER * 100} % power at alpha ` +
+      `${ALPHA}, at the observed sd of the differences. A difference below its MDE with a ` +
+      `large p is what more seeds could settle.`,
+    ],
+    table: family.length === 0 ? undefined : {
+      header: [
+        "variant",
+        ...(refs.length > 1 ? ["reference"] : []),
+        "metric",
+        "pairs",
+        "variant - reference [95 % CI]",
+        "p",
+        `p (Holm, m=${m})`,
+        "MDE",
+        "verdict",
+      ],
+      rows: family.map((c) => [
+        c.variant,
+        ...(refs.length > 1 ? [c.reference] : []),
+        c.metric,
+        String(c.n),
+        c.ci ? `${formatSigned(c.diff)} ${formatInterval(c.ci)}` : formatSigned(c.diff),
+        c.note ? `n/a (${c.note})` : formatP(c.p),
+        formatP(c.pHolm),
+        formatNumber(c.mde),
+        comparisonVerdict(c),
+      ]),
+    },
+  };
+}
+
+/** The values table of one direction (variants and floors x metrics). */
+function valuesTable(
+  s: SweepStatistics,
+  metrics: string[],
+  family: Comparison[],
+): { header: string[]; rows: string[][] } {
+  const best = new Map(metrics.map((m) => [m, new Set(bestVariants(s.variants, m))]));
+  const cmp = new Map(family.map((c) => [keyOf(c.variant, c.metric), c]));
+  return {
+    header: ["variant", "n", "interval", ...metrics.map((m) => columnHeader(s, m))],
+    rows: [
+      ...s.variants.map((v) => [
+        variantLabel(v),
+        String(v.completed.length),
+        rowMethod(v),
+        ...variantCells(v, metrics, best, cmp),
+      ]),
+      ...floorRows(s, metrics),
+    ],
+  };
+}
+
+/** The paper-shaped tables' variants and comparisons (empty unless the loss ablation). */
+function paperFamilies(s: SweepStatistics): Array<{
+  table: "table4" | "table5";
+  metrics: string[];
+  rows: Array<{ label: string; v: VariantStats }>;
+  comparisons: Comparison[];
+}> {
+  const names = new Set(s.variants.map((v) => v.name));
+  if (!PAPER_VARIANTS.every(([v]) => names.has(v))) return [];
+  return (["table4", "table5"] as const).map((table) => {
+    const metrics = segColumns(table === "table4" ? "AtoB" : "BtoA");
+    const rows = PAPER_VARIANTS.flatMap(([name, label]) => {
+      const vs = s.variants.filter((v) => v.name === name);
+      // More than one variant of a name (other axes, backends): each its own row.
+      return vs.map((v) => ({ label: vs.length > 1 ? `${label} (${v.variant})` : label, v }));
+    });
+    const comparisons = familyComparisons(rows.map((r) => r.v), {
+      metrics,
+      family: table,
+      references: s.variants,
+    });
+    return { table, metrics, rows, comparisons };
+  });
+}
+
+function paperSection(
+  s: SweepStatistics,
+  f: ReturnType<typeof paperFamilies>[number],
   groundTruth?: string[],
 ): { header: string[]; rows: string[][] } {
+  const variants = f.rows.map((r) => r.v);
+  const best = new Map(f.metrics.map((m) => [m, new Set(bestVariants(variants, m))]));
+  const cmp = new Map(f.comparisons.map((c) => [keyOf(c.variant, c.metric), c]));
   const header = [
     "variant",
+    "n",
+    "interval",
     ...["per-pixel acc", "per-class acc", "class IoU"].map((m) => `ours (scenes): ${m}`),
     "paper (Cityscapes): per-pixel acc",
     "paper (Cityscapes): per-class acc",
     "paper (Cityscapes): class IOU",
   ];
-  const rows = PAPER_VARIANTS.map(([v, label]) => {
-    const done = runs.filter((r) => String(r.axes.variant) === v && r.status === "completed");
-    return [
-      label,
-      ...ours.map((m) => stat(done, m)),
-      ...PAPER_TABLES[table][v].map((x) => x.toFixed(2)),
-    ];
-  });
+  const rows = f.rows.map(({ label, v }) => [
+    variantLabel(v, label),
+    String(v.completed.length),
+    rowMethod(v),
+    ...variantCells(v, f.metrics, best, cmp),
+    ...PAPER_TABLES[f.table][v.name!].map((x) => x.toFixed(2)),
+  ]);
+  rows.push(...floorRows(s, f.metrics, ["-", "-", "-"]));
   if (groundTruth) {
-    // Every run scores the same real test photos, so this row averages over all of them.
-    const done = runs.filter((r) =>
-      PAPER_VARIANTS.some(([v]) => String(r.axes.variant) === v) && r.status === "completed"
-    );
+    // Every run scores the same real test photos, so this row pools all of them.
+    const done = variants.flatMap((v) => v.completed);
+    const stats = groundTruth.map((m) => metricStat(done, m));
     rows.push([
       "Ground truth (segmenter on the real photos)",
-      ...groundTruth.map((m) => stat(done, m)),
+      String(done.length),
+      `pooled over ${done.length} runs`,
+      ...stats.map((x) => formatStat(x, done.length)),
       ...PAPER_GROUND_TRUTH.map((x) => `${x.toFixed(2)} (pix2pix)`),
     ]);
   }
   return { header, rows };
 }
 
+/** The section listing the runs not learned at this budget (and those that cannot say). */
+function notLearnedSection(s: SweepStatistics): Section {
+  const heading = "Runs not learned at this budget";
+  const col = s.mainMetric.column;
+  if (col === null) {
+    return { level: 2, heading, paragraphs: [`Not checked: ${s.mainMetric.note}.`] };
+  }
+  const flagged = s.floorChecks.filter((c) => c.verdict !== "learned");
+  const rule = `A run is **not learned at this budget** when it is not better than its own ` +
+    `untrained generators (step 0: the weights it started from) on the main metric \`${col}\` ` +
+    `(${s.mainMetric.spec}, ${
+      s.mainMetric.source === "sweep.json" ? "main_metric of the sweep file" : "the default"
+    }): ` +
+    `one-sided bootstrap p >= ${ALPHA} over its test images, paired by image. Its variant's ` +
+    `rows are marked \`[not learned: k/n runs]\`.`;
+  if (s.floorChecks.length === 0) {
+    return { level: 2, heading, paragraphs: [rule, "No completed run."] };
+  }
+  const notLearned = flagged.filter((c) => c.verdict === "not learned").length;
+  const untested = flagged.length - notLearned;
+  const summary = flagged.length === 0
+    ? `None: every completed run (${s.floorChecks.length}) beats its untrained generators.`
+    : untested === s.floorChecks.length
+    ? `Untested: no completed run's record compares it with its untrained generators ` +
+      `(evaluated before floors existed, or without a bootstrap).`
+    : `${notLearned} of ${s.floorChecks.length} completed run(s) not learned` +
+      (untested > 0
+        ? `; ${untested} untested (the record has no floor comparison: evaluated before ` +
+          `floors existed, or without a bootstrap).`
+        : ".");
+  // When no run could be tested (records older than the floors) one sentence says it all.
+  const rows = untested === s.floorChecks.length ? [] : flagged;
+  return {
+    level: 2,
+    heading,
+    paragraphs: [rule, summary],
+    table: rows.length === 0 ? undefined : {
+      header: [
+        "run",
+        "variant",
+        "seed",
+        col,
+        "untrained floor",
+        "run - floor [95 % CI]",
+        "p (one-sided)",
+        "verdict",
+      ],
+      rows: rows.map((c) => [
+        c.run,
+        c.variant,
+        String(c.seed),
+        formatNumber(c.value),
+        formatNumber(c.floor),
+        c.diff === null
+          ? "n/a"
+          : `${formatSigned(c.diff)} ${formatInterval({ lo: c.lo!, hi: c.hi! })}`,
+        formatP(c.p),
+        c.verdict,
+      ]),
+    },
+  };
+}
+
 /** The summary's sections, shared by `summary.md` and `index.html`. */
-export function summarySections(runs: RunRecord[], o: { name: string }): Section[] {
-  const metrics = metricNames(runs);
-  const groups = groupVariants(runs);
+export function summarySections(runs: RunRecord[], o: TableOptions & { name: string }): Section[] {
+  const s = statsOf(runs, o);
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const out: Section[] = [{
-    level: 1,
-    heading: `Sweep \`${o.name}\``,
-    paragraphs: [
-      `${runs.length} run(s): ${
-        [...counts.keys()].sort().map((k) => `${counts.get(k)} ${k}`).join(", ") || "none"
-      }. Values are mean +- sample std over the completed runs (seeds) of each variant, n = ` +
-      "the number of runs averaged; runs that did not complete are listed below and never " +
-      "averaged in. FID and KID are labelled with their feature extractor.",
-    ],
-  }];
-  const directions = [...new Set(metrics.map((m) => m.split(" ")[0]))].sort();
-  for (const d of directions) {
-    const cols = metrics.filter((m) => m.startsWith(`${d} `));
+  const refText = s.compareTo.note ??
+    (s.compareTo.spec !== null
+      ? `\`${s.compareTo.spec}\` (${
+        s.compareTo.source === "sweep.json"
+          ? "compare_to of the sweep file"
+          : s.compareTo.spec === "cyclegan"
+          ? "default: the variant named cyclegan"
+          : "default: the first variant"
+      })`
+      : "the first variant in plan order (the sweep has no `variant` axis)");
+  const overview = [
+    `${runs.length} run(s): ${
+      [...counts.keys()].sort().map((k) => `${counts.get(k)} ${k}`).join(", ") || "none"
+    }. Runs that did not complete are listed below and never averaged in.`,
+    METHOD_TEXT,
+    `Reference: ${refText}. Main metric: ${
+      s.mainMetric.column
+        ? `\`${s.mainMetric.column}\` (${s.mainMetric.spec}, ${
+          s.mainMetric.source === "sweep.json" ? "main_metric of the sweep file" : "default"
+        })`
+        : (s.mainMetric.note ?? "none")
+    }. Test images per run: ${s.images.join(", ") || "not recorded"}.`,
+    `Marks: **bold**, the best variant of a column (L1, FID, KID lower is better, the others ` +
+    `higher); \`${SAME}\`, not distinguishable from the reference (Holm-adjusted p >= ${ALPHA}); ` +
+    `\`${UNTESTED}\`, not tested (fewer than 2 paired seeds); no mark, a difference at ` +
+    `Holm-adjusted p < ${ALPHA}. FID and KID are labelled with their feature extractor; KID is ` +
+    `the mean over subsets of min(1000, floor(N/2)) test images (${
+      s.kidSubsets.length > 0 ? `here ${s.kidSubsets.join(", ")} subsets x images` : "no KID here"
+    }); its spread over those overlapping subsets (kid_std) is not a spread over seeds and is ` +
+    `left out of the tables (it is in runs.csv).`,
+  ];
+  const out: Section[] = [{ level: 1, heading: `Sweep \`${o.name}\``, paragraphs: overview }];
+  out.push(notLearnedSection(s));
+  for (const d of directionsOf(s)) {
+    const metrics = directionMetrics(s, d);
+    const family = s.comparisons.filter((c) => c.family === d);
     out.push({
       level: 2,
       heading: `${d}${d === "AtoB" ? " (G_A = G)" : d === "BtoA" ? " (G_B = F)" : ""}`,
       paragraphs: [],
-      table: {
-        header: ["variant", "n", ...cols],
-        rows: groups.map((
-          g,
-        ) => [g.variant, String(g.runs.length), ...cols.map((m) => stat(g.runs, m))]),
-      },
+      table: valuesTable(s, metrics, family),
     });
+    out.push(comparisonSection(family, `${d}: differences from the reference`));
   }
-  if (metrics.length === 0) {
+  if (s.metrics.length === 0) {
     out.push({ level: 2, heading: "Results", paragraphs: ["No completed run has an evaluation."] });
   }
-  if (isLossAblation(runs)) {
+  const paper = paperFamilies(s);
+  if (paper.length > 0) {
+    const [t4, t5] = paper;
     out.push(
       {
         level: 2,
@@ -309,7 +886,8 @@ export function summarySections(runs: RunRecord[], o: { name: string }): Section
         paragraphs: [
           "**The paper's numbers are Cityscapes FCN-scores; ours are on the built-in `scenes` " +
           "data: a different dataset and, for labels -> photo, a different segmenter. They are " +
-          "shown side by side for orientation only, not as a comparison.**",
+          "shown side by side for orientation only, not as a comparison.** Marks and intervals " +
+          "as above; each table is its own Holm family.",
         ],
       },
       {
@@ -322,16 +900,18 @@ export function summarySections(runs: RunRecord[], o: { name: string }): Section
           "(the paper's column shows pix2pix's FCN-8s on real Cityscapes photos). Runs " +
           "evaluated without the `seg` metric show n/a.",
         ],
-        table: paperTable(runs, "table4", segColumns("AtoB"), segColumns("AtoB", "real-photo ")),
+        table: paperSection(s, t4, segColumns("AtoB", "real-photo ")),
       },
+      comparisonSection(t4.comparisons, "Table 4: differences from the reference"),
       {
         level: 3,
         heading: "Table 5: photo -> labels (BtoA)",
         paragraphs: [
           "Ours: F(photo) snapped to the label palette, scored against the true labels.",
         ],
-        table: paperTable(runs, "table5", segColumns("BtoA")),
+        table: paperSection(s, t5),
       },
+      comparisonSection(t5.comparisons, "Table 5: differences from the reference"),
     );
   }
   const notDone = runs.filter((r) => r.status !== "completed");
@@ -354,7 +934,16 @@ export function summarySections(runs: RunRecord[], o: { name: string }): Section
     heading: "All runs",
     paragraphs: [],
     table: {
-      header: ["run", "variant", "seed", "status", "step", "wall time (s)", "backend"],
+      header: [
+        "run",
+        "variant",
+        "seed",
+        "status",
+        "step",
+        "wall time (s)",
+        "backend",
+        "vs untrained floor",
+      ],
       rows: runs.map((r) => [
         r.id,
         r.variant,
@@ -363,6 +952,7 @@ export function summarySections(runs: RunRecord[], o: { name: string }): Section
         `${r.step}/${r.totalSteps}`,
         r.wallTimeS === null ? "n/a" : r.wallTimeS.toFixed(1),
         (r.backend ?? "n/a").split(" (")[0],
+        verdictOf(s, r.id)?.verdict ?? "-",
       ]),
     },
   });
@@ -374,7 +964,7 @@ function mdRow(cells: string[]): string {
 }
 
 /** Options of {@link summaryMarkdown}. */
-export interface MarkdownOptions {
+export interface MarkdownOptions extends TableOptions {
   /** The sweep's name (the title). */
   name: string;
 }

@@ -51,6 +51,7 @@ import {
   zodProblems,
 } from "./schema.ts";
 import { canonicalJson } from "../train/checkpoint.ts";
+import { METRIC_BETTER } from "../metrics/direction.ts";
 
 /** Where a config value came from: its key and its value in some file. */
 export interface Origin {
@@ -100,6 +101,10 @@ export interface ExpandedSweep {
   experimentFile: string;
   /** The grid points, in expansion order. */
   runs: ExpandedRun[];
+  /** `compare_to`, as given (checked to name a variant). */
+  compareTo?: string;
+  /** `main_metric`, as given. */
+  mainMetric?: string;
   /** Where an experiment-level value came from (for errors found later, e.g. opening data). */
   locate(run: ExpandedRun, path: KeyPath, isKey?: boolean): SourcePos;
 }
@@ -116,6 +121,11 @@ export const AXIS_LABELS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 const SLUG_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
+/** `main_metric`: a direction and a raw metric name with a direction of "better". */
+const MAIN_METRIC_RE = new RegExp(
+  `^(AtoB|BtoA)\\.(${Object.keys(METRIC_BETTER).filter((m) => !m.startsWith("real_")).join("|")})$`,
+);
+
 const slug = z.string().regex(SLUG_RE, {
   message: "expected letters, digits, '_', '.', '+', '-' (starting with a letter or digit)",
 });
@@ -139,6 +149,17 @@ export interface AblationFile {
   zip?: Record<string, unknown[]>;
   /** The seeds axis. */
   seeds?: number[];
+  /**
+   * The variant the report compares every other against (paired by seed); default the variant
+   * named `cyclegan` when there is one, else the first.
+   */
+  compare_to?: string;
+  /**
+   * The sweep's main metric, `<direction>.<metric>` (`AtoB.pixel_accuracy`, `AtoB.fid`): what
+   * "learned something" is tested on. Default: the labels -> photo FCN score where `seg` is
+   * measured, else AtoB L1 where the test split is paired, else AtoB FID.
+   */
+  main_metric?: string;
 }
 
 const ablationObject = z.strictObject({
@@ -154,6 +175,12 @@ const ablationObject = z.strictObject({
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).optional(),
   zip: z.record(z.string(), z.array(z.unknown()).min(1)).optional(),
   seeds: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).optional(),
+  compare_to: slug.optional(),
+  main_metric: z.string().regex(MAIN_METRIC_RE, {
+    message: `expected <direction>.<metric>: AtoB or BtoA, then one of ${
+      Object.keys(METRIC_BETTER).filter((m) => !m.startsWith("real_")).join(", ")
+    } (e.g. AtoB.pixel_accuracy)`,
+  }).optional(),
 });
 
 /** The schema of an ablation file (axis keys and values are checked separately, per run). */
@@ -415,6 +442,15 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
       names.set(v.name, i);
     }
   });
+  if (ablation.compare_to !== undefined && !names.has(ablation.compare_to)) {
+    problems.add(
+      top.locate(["compare_to"], "value"),
+      ["compare_to"],
+      `compare_to "${ablation.compare_to}" is not a variant of this sweep; expected one of ${
+        names.size > 0 ? [...names.keys()].join(", ") : "(none: the sweep has no variants:)"
+      }`,
+    );
+  }
   let zipKeys = Object.keys(ablation.zip ?? {});
   const zipLen = zipKeys.length > 0 ? ablation.zip![zipKeys[0]].length : 1;
   let zipOk = true;
@@ -581,6 +617,8 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
     file,
     experimentFile: expFile.file,
     runs,
+    compareTo: ablation.compare_to,
+    mainMetric: ablation.main_metric,
     locate: (run, path, isKey) => locateIn(run.origins, expFile, path, isKey),
   };
 }

@@ -8,7 +8,8 @@
  * | `psnr` | PSNR in dB against the paired ground truth                                     |
  * | `ssim` | SSIM against the paired ground truth                                           |
  * | `fid`  | FID between the translations and the real target images, `extractor` features  |
- * | `kid`  | KID (mean and std over subsets, seed 0) on the same features                   |
+ * | `kid`  | KID on the same features: mean, and `kid_std` over 100 subsets of             |
+ * |        | min(1000, floor(N/2)) images (seed 0); N < 4: whole sets, `kid_std` null      |
  * | `seg`  | the paper's segmentation scores (Tables 4 and 5; `scenes` only): per-pixel and    |
  * |        | per-class accuracy and class IoU. `BtoA` (photo -> labels): F(photo) snapped to |
  * |        | the palette. `AtoB` (labels -> photo): the FCN score, G(labels) segmented by the |
@@ -22,6 +23,14 @@
  * extractor, `auto`, is the dataset's built-in one: `scenes-net` (trained on the `scenes`
  * photos) for `scenes`, `random-conv-s0` otherwise (measured in lib/metrics/README.md). The FCN
  * score names its segmenter in the record (`segmenter: "scenes-fcn@v1"`).
+ *
+ * Floors and intervals (the final evaluation of a sweep run asks for them): the same metrics on
+ * the same images for the identity translation (output = input) and for the run's generators
+ * at step 0 (`floors.untrained`, lib/train/loop.ts `initialGenerators`), so that a run that
+ * learned nothing shows as such; percentile intervals from a seeded bootstrap over the test
+ * images (`ci`: what another draw of test images could change, not what another seed could);
+ * and the run against each floor on the same resamples (`vs_floor`: the difference, its
+ * interval and a one-sided p-value that the run is better; lib/stats/bootstrap.ts).
  *
  * Translations run one image at a time, the networks in training mode (dropout from a fixed
  * seed) as the official `test.py` without `--eval`; images become bytes as the official
@@ -41,19 +50,26 @@ import type { Network } from "../nn/network.ts";
 import type { TestSplit } from "../data/mod.ts";
 import type { Pixels } from "../data/pixels.ts";
 import { nearestPaletteLabels } from "../data/palette.ts";
-import { fcnScores, SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
+import { SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
 import {
+  betterDirection,
   builtinExtractor,
+  ConfusionMatrix,
   createExtractor,
   extractFeatures,
   EXTRACTOR_NAMES,
+  type FeatureMatrix,
+  featureMatrix,
   fidOfFeatures,
   kernelDistance,
   l1,
-  labelImageScores,
   psnr,
+  type SegmentationScores,
   ssim,
 } from "../metrics/mod.ts";
+import { PALETTE } from "../data/palette.ts";
+import { KID_MIN_SAMPLES } from "../metrics/kid.ts";
+import { bootstrapPValue, percentileInterval, resampleIndices } from "../stats/bootstrap.ts";
 import { tensorToPixels } from "../data/tensor_pixels.ts";
 
 /** The metric names `eval.metrics` accepts. */
@@ -104,6 +120,47 @@ const evalObject = z.strictObject({
 /** The schema of the `eval:` section: strict, with defaults. */
 export const evalSchema: z.ZodType<EvalOptions, Partial<EvalOptions>> = evalObject;
 
+/** One direction's scores: metric -> value (null where a value cannot be a number). */
+export type DirectionScores = Record<string, number | null>;
+
+/** 95 % (or `level`) percentile intervals over test images, per direction and metric. */
+export interface BootstrapIntervals {
+  /** Coverage of the intervals. */
+  level: number;
+  /** Bootstrap resamples of the test images. */
+  resamples: number;
+  /** Per direction: metric -> [lo, hi]. */
+  AtoB?: Record<string, [number, number]>;
+  /** Per direction: metric -> [lo, hi]. */
+  BtoA?: Record<string, [number, number]>;
+}
+
+/**
+ * A run against a floor on the same test images: the difference run - floor in the metric's
+ * own units, its percentile interval, and the one-sided bootstrap p-value of "the run is
+ * better" (lib/metrics/direction.ts says which way is better).
+ */
+export interface FloorComparison {
+  /** run - floor on all test images. */
+  diff: number;
+  /** Interval of the difference (same resamples for both: paired by test image). */
+  lo: number;
+  /** Interval of the difference. */
+  hi: number;
+  /** One-sided p-value that the run is better than the floor. */
+  p: number;
+}
+
+/** Scores of a floor: what a generator that learned nothing scores on the same images. */
+export interface FloorScores {
+  /** Scores per direction. */
+  AtoB?: DirectionScores;
+  /** Scores per direction. */
+  BtoA?: DirectionScores;
+  /** Their bootstrap intervals (when bootstrapped). */
+  ci?: BootstrapIntervals;
+}
+
 /** What {@link evaluateRun} returns. */
 export interface EvalScores {
   /** Test pairs translated per direction. */
@@ -112,12 +169,76 @@ export interface EvalScores {
   extractor?: string;
   /** The segmenter of the FCN score, `name@v<version>` (when it was computed). */
   segmenter?: string;
-  /** Scores per direction (`AtoB`, `BtoA`): metric -> value. */
-  [direction: string]: number | string | undefined | Record<string, number | null>;
+  /** KID's subsets: how many, and their size (when KID was computed). */
+  kid_subsets?: number;
+  /** KID's subset size: min(1000, floor(N / 2)) test images. */
+  kid_subset_size?: number;
+  /** Scores of G_A (the paper's G). */
+  AtoB?: DirectionScores;
+  /** Scores of G_B (the paper's F). */
+  BtoA?: DirectionScores;
+  /** Bootstrap intervals over test images (when `bootstrap` is on). */
+  ci?: BootstrapIntervals;
+  /**
+   * The floors (when asked for): `identity`, output = input; `untrained`, the generators at
+   * step 0 of the run's own seed.
+   */
+  floors?: { identity?: FloorScores; untrained?: FloorScores };
+  /** The run against each floor, per direction and metric (bootstrap, paired by image). */
+  vs_floor?: {
+    identity?: Partial<Record<"AtoB" | "BtoA", Record<string, FloorComparison>>>;
+    untrained?: Partial<Record<"AtoB" | "BtoA", Record<string, FloorComparison>>>;
+  };
 }
 
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Options of {@link evaluateRun} besides {@link EvalOptions}. */
+export interface EvaluateExtras {
+  /** The dataset kind (`scenes` enables `seg`; picks the `auto` extractor). */
+  dataset?: string;
+  /**
+   * Bootstrap intervals over test images: `resamples` draws with replacement from a seeded
+   * stream (default 1000 resamples, FID 100 of them, seed 0, level 0.95); false: none.
+   */
+  bootstrap?: Partial<BootstrapOptions> | false;
+  /** Floors to score beside the model, on the same images, with the same metrics. */
+  floors?: {
+    /** The generators at step 0 of the same seed (lib/train/loop.ts `initialCycleGan`). */
+    untrained?: { G_A: Network; G_B: Network };
+    /** The identity translation, output = input. */
+    identity?: boolean;
+  };
+}
+
+/** How the bootstrap over test images is drawn. */
+export interface BootstrapOptions {
+  /** Resamples of the test images. */
+  resamples: number;
+  /**
+   * Resamples for FID, the first this many of `resamples` (each one a covariance square root,
+   * about 10 ms at 120 dimensions: 100 keep a run's final evaluation within seconds; the
+   * interval's ends then move by about a tenth of its width from one seed to another). The
+   * identity floor's FID is not resampled: its point value is the same for every run.
+   */
+  fidResamples: number;
+  /** Seed of the resampling stream. */
+  seed: number;
+  /** Coverage. */
+  level: number;
+}
+
+/** The defaults of {@link BootstrapOptions}. */
+export const BOOTSTRAP_DEFAULTS: Readonly<BootstrapOptions> = Object.freeze({
+  resamples: 1000,
+  fidResamples: 100,
+  seed: 0,
+  level: 0.95,
+});
+
+function mean(xs: ArrayLike<number>, idx?: Int32Array): number {
+  let s = 0;
+  const n = idx ? idx.length : xs.length;
+  for (let i = 0; i < n; i++) s += xs[idx ? idx[i] : i];
+  return s / n;
 }
 
 /** Whether the run's data supports the `seg` metric (label maps in the `scenes` palette). */
@@ -125,17 +246,95 @@ export function segApplies(datasetName: string): boolean {
   return datasetName === "scenes";
 }
 
+/** Per-image parts of one set of translations in one direction: every score derives from them. */
+interface Parts {
+  l1?: Float64Array;
+  psnr?: Float64Array;
+  ssim?: Float64Array;
+  /** Per-image confusion counts of the segmentation scores. */
+  seg?: { classes: number; counts: Float64Array[] };
+  /** Features of the translations (row i: test image i). */
+  features?: FeatureMatrix;
+  /** KID of the whole set (not resampled: its spread over subsets is its own uncertainty). */
+  kid?: { mean: number; std: number; subsets: number; subsetSize: number };
+}
+
+function confusion(predicted: ArrayLike<number>, truth: ArrayLike<number>, classes: number) {
+  const cm = new ConfusionMatrix(classes);
+  cm.add(predicted, truth);
+  return cm.counts;
+}
+
+function segOf(counts: Float64Array[], classes: number, idx?: Int32Array): SegmentationScores {
+  const cm = new ConfusionMatrix(classes);
+  const n = idx ? idx.length : counts.length;
+  for (let i = 0; i < n; i++) {
+    const c = counts[idx ? idx[i] : i];
+    for (let j = 0; j < c.length; j++) cm.counts[j] += c[j];
+  }
+  return cm.scores();
+}
+
+function rowsOf(f: FeatureMatrix, idx: Int32Array): FeatureMatrix {
+  const out = new Float64Array(idx.length * f.cols);
+  for (let i = 0; i < idx.length; i++) {
+    out.set(f.data.subarray(idx[i] * f.cols, (idx[i] + 1) * f.cols), i * f.cols);
+  }
+  return featureMatrix(out, idx.length, f.cols);
+}
+
 /**
- * Scores both generators on the test split. Throws when paired metrics are asked for on an
+ * The scores of one set of translations from its parts, on all images (`idx` undefined) or on
+ * a bootstrap resample (`idx`; then KID and non-finite PSNR are left out).
+ */
+function scoresOf(
+  p: Parts,
+  ctx: { realFeatures?: FeatureMatrix; metrics: readonly EvalMetricName[] },
+  idx?: Int32Array,
+  withFid = true,
+): DirectionScores {
+  const s: DirectionScores = {};
+  if (p.l1) s.l1 = mean(p.l1, idx);
+  if (p.psnr) {
+    // Identical images have infinite PSNR; JSON cannot hold it, so it is recorded as null.
+    const v = mean(p.psnr, idx);
+    s.psnr = Number.isFinite(v) ? v : null;
+  }
+  if (p.ssim) s.ssim = mean(p.ssim, idx);
+  if (withFid && p.features && ctx.realFeatures && ctx.metrics.includes("fid")) {
+    s.fid = idx
+      ? fidOfFeatures(rowsOf(p.features, idx), rowsOf(ctx.realFeatures, idx)).fid
+      : fidOfFeatures(p.features, ctx.realFeatures).fid;
+  }
+  if (!idx && p.kid) {
+    s.kid = p.kid.mean;
+    s.kid_std = p.kid.subsets > 1 ? p.kid.std : null;
+  }
+  if (p.seg) {
+    const g = segOf(p.seg.counts, p.seg.classes, idx);
+    s.pixel_accuracy = g.pixelAccuracy;
+    s.class_accuracy = g.classAccuracy;
+    s.class_iou = g.classIoU;
+  }
+  return s;
+}
+
+/**
+ * Scores both generators on the test split, and optionally the floors (identity, untrained
+ * generators) on the same images with bootstrap intervals over the test images and paired
+ * comparisons of the run against each floor. Throws when paired metrics are asked for on an
  * unpaired split. Leaves no tensors behind.
  */
 export async function evaluateRun(
   model: { G_A: Network; G_B: Network },
   test: TestSplit,
-  options: Partial<EvalOptions> & { dataset?: string } = {},
+  options: Partial<EvalOptions> & EvaluateExtras = {},
 ): Promise<EvalScores> {
-  const { dataset, ...rest } = options;
+  const { dataset, bootstrap, floors, ...rest } = options;
   const o = evalSchema.parse(rest);
+  const boot = bootstrap === false || bootstrap === undefined
+    ? undefined
+    : { ...BOOTSTRAP_DEFAULTS, ...bootstrap };
   const paired = o.metrics.some((m) => m === "l1" || m === "psnr" || m === "ssim" || m === "seg");
   if (paired && (!test.paired || test.pairs.length === 0)) {
     throw new Error(
@@ -158,68 +357,180 @@ export async function evaluateRun(
   const out: EvalScores = { images: pairs.length };
   if (net) out.extractor = net.name;
   if (fcn) out.segmenter = `${fcn.spec.name}@v${fcn.spec.version}`;
+  type Who = "run" | "identity" | "untrained";
+  const who: Who[] = ["run"];
+  if (floors?.identity) who.push("identity");
+  if (floors?.untrained) who.push("untrained");
+  const scored: Record<Who, FloorScores> = { run: {}, identity: {}, untrained: {} };
+  const intervals: Record<Who, BootstrapIntervals> = {
+    run: { level: boot?.level ?? 0, resamples: boot?.resamples ?? 0 },
+    identity: { level: boot?.level ?? 0, resamples: boot?.resamples ?? 0 },
+    untrained: { level: boot?.level ?? 0, resamples: boot?.resamples ?? 0 },
+  };
+  const versus: Record<"identity" | "untrained", Record<string, Record<string, FloorComparison>>> =
+    { identity: {}, untrained: {} };
   try {
     for (const direction of o.directions) {
-      const g = direction === "AtoB" ? model.G_A : model.G_B;
       const [from, to] = direction === "AtoB" ? [test.A, test.B] : [test.B, test.A];
-      const rng = new Rng(0);
-      const fakes: Pixels[] = [];
+      const inputs: Pixels[] = [];
       const reals: Pixels[] = [];
       for (const [iA, iB] of pairs) {
         const [iFrom, iTo] = direction === "AtoB" ? [iA, iB] : [iB, iA];
-        const y = tf.tidy(() => {
-          const x = from.get(iFrom).expandDims(0) as tf.Tensor4D;
-          return g.apply(x, { training: true, rng }).squeeze([0]) as tf.Tensor3D;
-        });
-        try {
-          fakes.push(await tensorToPixels(y));
-        } finally {
-          y.dispose();
-        }
+        inputs.push(from.pixels(iFrom));
         reals.push(to.pixels(iTo));
       }
-      const scores: Record<string, number | null> = {};
-      if (o.metrics.includes("l1")) scores.l1 = mean(fakes.map((f, i) => l1(f, reals[i])));
-      if (o.metrics.includes("psnr")) {
-        // Identical images have infinite PSNR; JSON cannot hold it, so it is recorded as null.
-        const p = mean(fakes.map((f, i) => psnr(f, reals[i])));
-        scores.psnr = Number.isFinite(p) ? p : null;
+      // AtoB (labels -> photo): the FCN score segments G(labels) and scores it against the
+      // input labels (paper Sec. 5.1.1); BtoA (photo -> labels): F(photo) snapped to the
+      // palette, scored against the true labels.
+      const truth = seg
+        ? (direction === "AtoB" ? inputs : reals).map((x) => nearestPaletteLabels(x.data))
+        : [];
+      const realFeatures = net
+        ? await extractFeatures(net, reals.length, (i) => reals[i])
+        : undefined;
+      const partsOf = async (fakes: Pixels[]): Promise<Parts> => {
+        const p: Parts = {};
+        if (o.metrics.includes("l1")) p.l1 = Float64Array.from(fakes, (f, i) => l1(f, reals[i]));
+        if (o.metrics.includes("psnr")) {
+          p.psnr = Float64Array.from(fakes, (f, i) => psnr(f, reals[i]));
+        }
+        if (o.metrics.includes("ssim")) {
+          p.ssim = Float64Array.from(fakes, (f, i) => ssim(f, reals[i]));
+        }
+        if (net) {
+          p.features = await extractFeatures(net, fakes.length, (i) => fakes[i]);
+          if (o.metrics.includes("kid")) {
+            // Subsets of floor(N / 2) images need N >= 4; below that, one estimate over the
+            // whole sets, with no spread to report (kid_std null).
+            const n = Math.min(p.features.rows, realFeatures!.rows);
+            const k = n >= KID_MIN_SAMPLES
+              ? kernelDistance(p.features, realFeatures!, { seed: 0 })
+              : kernelDistance(p.features, realFeatures!, { subsets: 1, subsetSize: n });
+            p.kid = { mean: k.mean, std: k.std, subsets: k.subsets, subsetSize: k.subsetSize };
+          }
+        }
+        if (seg && direction === "BtoA") {
+          const classes = PALETTE.length;
+          p.seg = {
+            classes,
+            counts: fakes.map((f, i) => confusion(nearestPaletteLabels(f.data), truth[i], classes)),
+          };
+        }
+        if (fcn && direction === "AtoB") {
+          const classes = fcn.spec.classes;
+          p.seg = {
+            classes,
+            counts: fcn.segment(fakes).map((pred, i) => confusion(pred, truth[i], classes)),
+          };
+        }
+        return p;
+      };
+      const translate = async (g: Network): Promise<Pixels[]> => {
+        const rng = new Rng(0);
+        const fakes: Pixels[] = [];
+        for (const [iA, iB] of pairs) {
+          const iFrom = direction === "AtoB" ? iA : iB;
+          const y = tf.tidy(() => {
+            const x = from.get(iFrom).expandDims(0) as tf.Tensor4D;
+            return g.apply(x, { training: true, rng }).squeeze([0]) as tf.Tensor3D;
+          });
+          try {
+            fakes.push(await tensorToPixels(y));
+          } finally {
+            y.dispose();
+          }
+        }
+        return fakes;
+      };
+      const parts: Partial<Record<Who, Parts>> = {};
+      const pick = (m: { G_A: Network; G_B: Network }) => direction === "AtoB" ? m.G_A : m.G_B;
+      parts.run = await partsOf(await translate(pick(model)));
+      if (floors?.identity) parts.identity = await partsOf(inputs);
+      if (floors?.untrained) {
+        parts.untrained = await partsOf(await translate(pick(floors.untrained)));
       }
-      if (o.metrics.includes("ssim")) scores.ssim = mean(fakes.map((f, i) => ssim(f, reals[i])));
-      if (net) {
-        const a = await extractFeatures(net, fakes.length, (i) => fakes[i]);
-        const b = await extractFeatures(net, reals.length, (i) => reals[i]);
-        if (o.metrics.includes("fid")) scores.fid = fidOfFeatures(a, b).fid;
-        if (o.metrics.includes("kid")) {
-          const k = kernelDistance(a, b, { seed: 0 });
-          scores.kid = k.mean;
-          scores.kid_std = k.std;
+      const ctx = { realFeatures, metrics: o.metrics };
+      for (const w of who) {
+        const s = scoresOf(parts[w]!, ctx);
+        if (w === "run" && fcn && direction === "AtoB") {
+          // The same segmenter on the real photos: what a perfect generator would score.
+          const r = segOf(
+            fcn.segment(reals).map((pred, i) => confusion(pred, truth[i], fcn.spec.classes)),
+            fcn.spec.classes,
+          );
+          s.real_pixel_accuracy = r.pixelAccuracy;
+          s.real_class_accuracy = r.classAccuracy;
+          s.real_class_iou = r.classIoU;
+        }
+        scored[w][direction] = s;
+        if (w === "run" && parts.run!.kid) {
+          out.kid_subsets = parts.run!.kid.subsets;
+          out.kid_subset_size = parts.run!.kid.subsetSize;
         }
       }
-      if (seg && direction === "BtoA") {
-        const s = labelImageScores(fakes, reals.map((r) => nearestPaletteLabels(r.data)));
-        scores.pixel_accuracy = s.pixelAccuracy;
-        scores.class_accuracy = s.classAccuracy;
-        scores.class_iou = s.classIoU;
+      if (!boot) continue;
+      // One stream of resamples per direction, shared by the run and its floors, so that the
+      // comparisons are paired by test image.
+      const rng = new Rng(boot.seed);
+      const reps: Record<Who, Record<string, number[]>> = { run: {}, identity: {}, untrained: {} };
+      for (let b = 0; b < boot.resamples; b++) {
+        const idx = resampleIndices(pairs.length, rng);
+        for (const w of who) {
+          const s = scoresOf(parts[w]!, ctx, idx, b < boot.fidResamples && w !== "identity");
+          for (const [m, v] of Object.entries(s)) {
+            if (v === null || !Number.isFinite(v)) continue;
+            (reps[w][m] ??= []).push(v);
+          }
+        }
       }
-      if (fcn && direction === "AtoB") {
-        // The FCN score (paper Sec. 5.1.1): segment G(labels), score against the input labels.
-        const labels = pairs.map(([iA]) => nearestPaletteLabels(from.pixels(iA).data));
-        const s = fcnScores(fcn, fakes, labels);
-        scores.pixel_accuracy = s.pixelAccuracy;
-        scores.class_accuracy = s.classAccuracy;
-        scores.class_iou = s.classIoU;
-        // The same segmenter on the real photos: what a perfect generator would score.
-        const r = fcnScores(fcn, reals, labels);
-        scores.real_pixel_accuracy = r.pixelAccuracy;
-        scores.real_class_accuracy = r.classAccuracy;
-        scores.real_class_iou = r.classIoU;
+      for (const w of who) {
+        const ci: Record<string, [number, number]> = {};
+        for (const [m, r] of Object.entries(reps[w])) {
+          // A metric some of whose replicates were not finite (PSNR of identical images) gets
+          // no interval rather than one over a biased subset.
+          if (r.length < (m === "fid" ? boot.fidResamples : boot.resamples)) continue;
+          const i = percentileInterval(r, boot.level);
+          ci[m] = [i.lo, i.hi];
+        }
+        intervals[w][direction] = ci;
       }
-      out[direction] = scores;
+      for (const f of ["identity", "untrained"] as const) {
+        if (!parts[f]) continue;
+        const cmp: Record<string, FloorComparison> = {};
+        for (const [m, r] of Object.entries(reps.run)) {
+          const fl = reps[f][m];
+          const better = betterDirection(m);
+          const runValue = scored.run[direction]?.[m];
+          const floorValue = scored[f][direction]?.[m];
+          if (!fl || fl.length !== r.length || better === undefined) continue;
+          if (typeof runValue !== "number" || typeof floorValue !== "number") continue;
+          const d = r.map((v, i) => v - fl[i]);
+          const i = percentileInterval(d, boot.level);
+          cmp[m] = {
+            diff: runValue - floorValue,
+            lo: i.lo,
+            hi: i.hi,
+            p: bootstrapPValue(better === "higher" ? d : d.map((x) => -x)),
+          };
+        }
+        versus[f][direction] = cmp;
+      }
     }
   } finally {
     net?.dispose();
     fcn?.dispose();
+  }
+  for (const d of o.directions) out[d] = scored.run[d];
+  if (boot) out.ci = intervals.run;
+  if (who.length > 1) {
+    out.floors = {};
+    out.vs_floor = {};
+    for (const f of ["identity", "untrained"] as const) {
+      if (!who.includes(f)) continue;
+      out.floors[f] = { ...scored[f], ...(boot ? { ci: intervals[f] } : {}) };
+      if (boot) out.vs_floor[f] = versus[f];
+    }
+    if (!boot) delete out.vs_floor;
   }
   return out;
 }

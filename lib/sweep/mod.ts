@@ -14,7 +14,8 @@
  * | `run.ts`      | one run in a worker: train, evaluate, `metrics.jsonl`, `status.json`    |
  * | `worker.ts`   | the worker process                                                     |
  * | `sweep.ts`    | the scheduler: jobs, skip/resume, signals, stale runs, `sweep.json`     |
- * | `evaluate.ts` | the final evaluation: paired L1/PSNR/SSIM, FID/KID, segmentation scores |
+ * | `evaluate.ts` | the final evaluation: paired L1/PSNR/SSIM, FID/KID, segmentation scores, |
+ * |               | floors (identity, untrained G), bootstrap intervals over test images    |
  * | `progress.ts` | live progress lines on a terminal, plain lines elsewhere               |
  * | `slurm.ts`    | `--emit slurm`: an sbatch job array, one shard per task                 |
  *
@@ -89,6 +90,7 @@ export {
 } from "./plan.ts";
 export {
   describeState,
+  EVAL_RECORD_VERSION,
   evalConfigHash,
   findRunDirs,
   type FoundRunDir,
@@ -102,6 +104,7 @@ export {
   runState,
   type RunStatus,
   type RunStatusName,
+  sameEvalConfig,
   stepGridName,
   stepOfGridName,
   writeStatus,
@@ -141,13 +144,20 @@ export {
   WorkerProcess,
 } from "./sweep.ts";
 export {
+  BOOTSTRAP_DEFAULTS,
+  type BootstrapIntervals,
+  type BootstrapOptions,
   DIRECTIONS,
+  type DirectionScores,
   EVAL_METRIC_NAMES,
   type EvalMetricName,
   type EvalOptions,
   evalSchema,
   type EvalScores,
+  type EvaluateExtras,
   evaluateRun,
+  type FloorComparison,
+  type FloorScores,
   segApplies,
 } from "./evaluate.ts";
 export { formatDuration, ProgressBoard, type ProgressOptions } from "./progress.ts";

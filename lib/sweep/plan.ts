@@ -9,6 +9,10 @@
  *   `max_steps` resumes the same run instead of starting another),
  * - the dataset kind and its options without {@link DATASET_OPERATIONAL_KEYS},
  * - the data as the trainer sees it: sizes, channels, crop size and the dataset's fingerprint,
+ * - the backend the run trains on, `auto` resolved where the sweep is planned (`native` where
+ *   oneDNN opens, else `wasm`, ...): float rounding differs between backends and a few hundred
+ *   GAN steps amplify it, so runs on two backends are two runs, never mixed in a table or
+ *   resumed into each other,
  * - the checkpoint format version and {@link RUN_ID_VERSION}.
  *
  * The run's training seed is derived from that hash ({@link trainSeed}), not from its position,
@@ -36,9 +40,13 @@ import {
   type UnalignedSource,
 } from "../train/data.ts";
 import { type Dataset, DatasetError, type DatasetName, openDataset } from "../data/mod.ts";
+import { resolveAuto } from "../backend/mod.ts";
 
-/** Bumped when the id recipe changes (every run would then get a new id). */
-export const RUN_ID_VERSION = 1;
+/**
+ * Bumped when the id recipe changes (every run would then get a new id). 2: the backend the run
+ * trains on is part of the identity.
+ */
+export const RUN_ID_VERSION = 2;
 
 /** Hex digits of the identity hash in a run id. */
 export const SHORT_HASH = 10;
@@ -102,6 +110,10 @@ export interface SweepPlan {
   runs: RunSpec[];
   /** Grid points dropped as duplicates. */
   duplicates: Duplicate[];
+  /** The variant others are compared against (`compare_to`), when the file names one. */
+  compareTo?: string;
+  /** The main metric (`main_metric`, `<direction>.<metric>`), when the file names one. */
+  mainMetric?: string;
 }
 
 /** Options of {@link planSweep}. */
@@ -111,6 +123,32 @@ export interface PlanOptions {
    * `--dry-run`, which must not write a byte.
    */
   readOnly?: boolean;
+  /** Every run's backend (`--backend`), instead of the config's; `auto` is resolved here. */
+  backend?: string;
+  /**
+   * How `auto` is resolved (default {@link resolveAuto}, memoised per process): tests pass a
+   * fixed answer.
+   */
+  resolveAuto?: () => Promise<string>;
+}
+
+let autoPick: Promise<string> | undefined;
+
+/** What `auto` picks on this machine (probed once per process). */
+export function autoBackend(): Promise<string> {
+  autoPick ??= resolveAuto().then((r) => r.name);
+  return autoPick;
+}
+
+/**
+ * The backend a run trains on: `--backend` or the config's, with `auto` resolved on this
+ * machine. A run's id hashes it ({@link runIdentity}).
+ */
+export async function concreteBackend(
+  choice: string,
+  resolve: () => Promise<string> = autoBackend,
+): Promise<string> {
+  return choice === "auto" ? await resolve() : choice;
 }
 
 /** The training keys of an experiment config, as {@link TrainConfig}. */
@@ -137,7 +175,7 @@ export function totalSteps(c: TrainConfig, source: UnalignedSource): number {
   return Math.min(schedule, c.max_steps ?? Infinity);
 }
 
-/** What a run's id hashes (see the module doc). */
+/** What a run's id hashes (see the module doc); `config.backend` must be concrete (not auto). */
 export function runIdentity(config: ExperimentConfig, data: DataDescription): unknown {
   const train: Record<string, unknown> = { ...trainConfigOf(config) };
   for (const k of OPERATIONAL_KEYS) delete train[k];
@@ -149,6 +187,7 @@ export function runIdentity(config: ExperimentConfig, data: DataDescription): un
     train,
     dataset,
     data,
+    backend: config.backend,
   };
 }
 
@@ -184,6 +223,10 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
   const found: { run: ExpandedRun; problem: SchemaProblem }[] = [];
   const identified: { run: ExpandedRun; data: DataDescription; hash: string; steps: number }[] = [];
   for (const run of sweep.runs) {
+    run.config = {
+      ...run.config,
+      backend: await concreteBackend(options.backend ?? run.config.backend, options.resolveAuto),
+    };
     const key = canonicalJson(datasetOptions(run.config, options.readOnly));
     if (!opened.has(key)) opened.set(key, openRunDataset(run.config, options.readOnly));
     let ds: Dataset;
@@ -241,6 +284,8 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
     experimentFile: sweep.experimentFile,
     runs,
     duplicates,
+    ...(sweep.compareTo !== undefined ? { compareTo: sweep.compareTo } : {}),
+    ...(sweep.mainMetric !== undefined ? { mainMetric: sweep.mainMetric } : {}),
   };
 }
 

@@ -31,7 +31,7 @@
  * @module
  */
 import { type BackendChoice, describeBackend, selectBackend } from "../backend/mod.ts";
-import { train, type TrainConfig } from "../train/loop.ts";
+import { initialGenerators, train, type TrainConfig } from "../train/loop.ts";
 import { canonicalJson, latestCheckpoint } from "../train/checkpoint.ts";
 import { type CycleGan, disposeCycleGan, type StepLosses } from "../train/cyclegan.ts";
 import { type DataDescription, describeSource } from "../train/data.ts";
@@ -55,12 +55,13 @@ import {
   readStatus,
   runPaths,
   type RunStatus,
+  sameEvalConfig,
   stepGridName,
   stepOfGridName,
   writeStatus,
 } from "./run_dir.ts";
 import { hostName } from "./lock.ts";
-import { runGrid, visualsOf } from "../report/grids.ts";
+import { runGrid, visualsOf } from "../viz/grids.ts";
 
 /** What `config.resolved.json` holds. */
 export interface ResolvedRunFile {
@@ -295,8 +296,11 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     // evaluations and grids of the old config would mix two configs in one curve, so they go
     // (its weights at those steps are gone; the new final evaluation stands alone).
     const evalHash = await evalConfigHash(resolved.config.eval);
+    // Not when only the record version changed (the same metrics on the same images, the
+    // final evaluation records more): those curves stay.
     const reevaluation = previous.status === "completed" && previous.eval_hash !== undefined &&
-      previous.eval_hash !== evalHash;
+      previous.eval_hash !== evalHash &&
+      !(await sameEvalConfig(resolved.config.eval, previous.eval_hash));
     await trimMetrics(paths.metrics, resumeStep, {
       totalSteps: resolved.total_steps,
       dropEvaluations: reevaluation,
@@ -332,21 +336,38 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       }
       return test;
     };
-    /** Scores the model and appends the `eval` line; null when there is nothing to measure. */
+    /**
+     * Scores the model and appends the `eval` line; null when there is nothing to measure.
+     * The final evaluation also scores the floors on the same images (the identity
+     * translation, and this run's generators at step 0: what it would score having learned
+     * nothing) with bootstrap intervals over the test images and the run's paired comparison
+     * against each floor; the periodic ones record the point scores (curves).
+     */
     const evaluate = async (
       m: CycleGan,
       step: number,
+      final = false,
     ): Promise<Record<string, unknown> | null> => {
       if (measure.metrics.length === 0) return null;
       const split = await testSplit();
       if (!split || metrics.length === 0) return null;
-      const scores = {
-        ...await evaluateRun(m, split, {
-          ...measure,
-          metrics,
-          dataset: resolved.config.dataset.name,
-        }),
-      };
+      const untrained = final ? initialGenerators(resolved.train) : undefined;
+      let scores: Record<string, unknown>;
+      try {
+        scores = {
+          ...await evaluateRun(m, split, {
+            ...measure,
+            metrics,
+            dataset: resolved.config.dataset.name,
+            ...(final ? { bootstrap: {}, floors: { identity: true, untrained } } : {}),
+          }),
+        };
+      } finally {
+        if (untrained) {
+          untrained.G_A.dispose();
+          untrained.G_B.dispose();
+        }
+      }
       await appendLine(paths.metrics, JSON.stringify({ type: "eval", step, ...scores }));
       return scores;
     };
@@ -420,7 +441,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       });
     }
     const tEval = performance.now();
-    const scores = await evaluate(result.model!, result.step);
+    const scores = await evaluate(result.model!, result.step, true);
     evalSeconds += (performance.now() - tEval) / 1000;
     return await finish({
       status: "completed",

@@ -102,14 +102,39 @@ export interface RunStatus {
 }
 
 /**
- * The hash of an `eval:` section that says whether a completed run's final evaluation is
- * current: SHA-256 of the canonical config without `every`. How often a run evaluated while
- * training does not change its final evaluation, and intermediate weights are not kept to
- * evaluate again, so changing `every` re-evaluates nothing (a run trained later records it).
+ * The version of what a final evaluation records, bumped when it changes (a completed run of
+ * an older version is evaluated again from its final checkpoint, without retraining).
+ * 2: floors (identity, untrained generators), bootstrap intervals over test images, paired
+ * comparisons against the floors, KID over real subsets of min(1000, N/2) images.
  */
-export async function evalConfigHash(ev: object): Promise<string> {
+export const EVAL_RECORD_VERSION = 2;
+
+/**
+ * The hash of an `eval:` section that says whether a completed run's final evaluation is
+ * current: SHA-256 of the canonical config without `every`, and {@link EVAL_RECORD_VERSION}.
+ * How often a run evaluated while training does not change its final evaluation, and
+ * intermediate weights are not kept to evaluate again, so changing `every` re-evaluates
+ * nothing (a run trained later records it).
+ */
+export async function evalConfigHash(
+  ev: object,
+  version: number = EVAL_RECORD_VERSION,
+): Promise<string> {
   const { every: _every, ...rest } = ev as Record<string, unknown>;
-  return await configHash(rest);
+  // Version 1 hashed the config alone.
+  return await configHash(version === 1 ? rest : { ...rest, record_version: version });
+}
+
+/**
+ * Whether `hash` is this `eval:` config's hash under this or an older record version: the final
+ * evaluation is then made again only because what it records grew, not because what is
+ * measured changed, so the periodic evaluations (same metrics, same images) stay valid.
+ */
+export async function sameEvalConfig(ev: object, hash: string): Promise<boolean> {
+  for (let v = 1; v <= EVAL_RECORD_VERSION; v++) {
+    if (await evalConfigHash(ev, v) === hash) return true;
+  }
+  return false;
 }
 
 /** The file name under `images/` of the grid of the periodic evaluation at `step`. */

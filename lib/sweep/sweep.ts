@@ -393,6 +393,8 @@ async function writeSweepFile(out: string, plan: SweepPlan, listing: SweepListin
     name: plan.name,
     ablation: plan.file,
     experiment: plan.experimentFile,
+    compare_to: plan.compareTo ?? null,
+    main_metric: plan.mainMetric ?? null,
     runs: listing.runs.map((r) => ({
       id: r.run.id,
       name: r.run.name,

@@ -162,13 +162,6 @@ export function createCycleGan(options: Partial<CycleGanOptions>, rng: Rng): Cyc
       `lambda_identity ${o.lambda_identity} needs input_nc == output_nc (got ${o.input_nc} and ${o.output_nc})`,
     );
   }
-  const gOpts = {
-    ngf: o.ngf,
-    norm: o.norm,
-    no_dropout: o.no_dropout,
-    init_type: o.init_type,
-    init_gain: o.init_gain,
-  };
   const dOpts = {
     ndf: o.ndf,
     norm: o.norm,
@@ -176,18 +169,7 @@ export function createCycleGan(options: Partial<CycleGanOptions>, rng: Rng): Cyc
     init_gain: o.init_gain,
     ...(o.netD === "n_layers" ? { n_layers_D: o.n_layers_D ?? 3 } : {}),
   };
-  const G_A = defineG(o.netG, rng.fork(), {
-    ...gOpts,
-    input_nc: o.input_nc,
-    output_nc: o.output_nc,
-    label: "G_A",
-  });
-  const G_B = defineG(o.netG, rng.fork(), {
-    ...gOpts,
-    input_nc: o.output_nc,
-    output_nc: o.input_nc,
-    label: "G_B",
-  });
+  const { G_A, G_B } = createGenerators(o, rng);
   const D_A = defineD(o.netD, rng.fork(), { ...dOpts, input_nc: o.output_nc, label: "D_A" });
   const D_B = defineD(o.netD, rng.fork(), { ...dOpts, input_nc: o.input_nc, label: "D_B" });
   return {
@@ -203,6 +185,44 @@ export function createCycleGan(options: Partial<CycleGanOptions>, rng: Rng): Cyc
     rng: rng.fork(),
     gan: ganLoss(o.gan_mode),
   };
+}
+
+/**
+ * G_A and G_B as {@link createCycleGan} builds them from the same `rng` (its first two forks),
+ * so the same seed gives the same weights. `suffix` is appended to their variable names, so
+ * that a second copy (the untrained generators of a run, scored beside the trained ones as
+ * the evaluation's floor) can live next to the model without a name clash.
+ *
+ * ```ts
+ * const { G_A, G_B } = createGenerators({ netG: "resnet_6blocks", ngf: 8 }, new Rng(0), "@0");
+ * ```
+ */
+export function createGenerators(
+  options: Partial<CycleGanOptions>,
+  rng: Rng,
+  suffix = "",
+): { G_A: Network; G_B: Network } {
+  const o: CycleGanOptions = { ...CYCLEGAN_DEFAULTS, ...options };
+  const gOpts = {
+    ngf: o.ngf,
+    norm: o.norm,
+    no_dropout: o.no_dropout,
+    init_type: o.init_type,
+    init_gain: o.init_gain,
+  };
+  const G_A = defineG(o.netG, rng.fork(), {
+    ...gOpts,
+    input_nc: o.input_nc,
+    output_nc: o.output_nc,
+    label: `G_A${suffix}`,
+  });
+  const G_B = defineG(o.netG, rng.fork(), {
+    ...gOpts,
+    input_nc: o.output_nc,
+    output_nc: o.input_nc,
+    label: `G_B${suffix}`,
+  });
+  return { G_A, G_B };
 }
 
 /** Frees every tensor the model owns. */

@@ -39,8 +39,10 @@ import { tf } from "../tf.ts";
 import { Rng } from "../nn/rng.ts";
 import { checkGeneratorSize } from "../generators/mod.ts";
 import { checkDiscriminatorSize } from "../discriminators/mod.ts";
+import type { Network } from "../nn/network.ts";
 import {
   createCycleGan,
+  createGenerators,
   type CycleGan,
   CYCLEGAN_DEFAULTS,
   type CycleGanOptions,
@@ -567,6 +569,23 @@ async function isolated(model: CycleGan, fn: () => Promise<void>): Promise<void>
   if (JSON.stringify(model.rng.state()) !== rng) {
     throw new Error("an evaluation drew from the model's random stream; it must seed its own");
   }
+}
+
+/**
+ * The untrained generators of a run: G_A and G_B exactly as {@link train} initialises them for
+ * this config and seed, before its first step (the "untrained" floor of an evaluation), with
+ * `@step0` in their variable names so that they can live beside the run's model. The caller
+ * disposes them.
+ *
+ * ```ts
+ * const { G_A, G_B } = initialGenerators({ netG: "resnet_6blocks", ngf: 8, seed: 7 });
+ * ```
+ */
+export function initialGenerators(config: Partial<TrainConfig>): { G_A: Network; G_B: Network } {
+  const c = resolveTrainConfig(config);
+  // train(): the model is built from the first fork of Rng(seed); G_A and G_B are its first
+  // two forks (createCycleGan).
+  return createGenerators(modelOptions(c), new Rng(c.seed).fork(), "@step0");
 }
 
 /** The CycleGAN options inside a training config (n_layers_D only when it applies). */
