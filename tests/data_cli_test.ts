@@ -87,7 +87,7 @@ Deno.test("data: bad flags, values and paths print one line and exit 2", async (
     [["export", "scenes", "--out", "/tmp/x", "--size", "300"], /--size: Too big/],
     [
       ["export", "scenes", "--out", "/tmp/x", "--count=-3"],
-      /--count "-3" is not a positive integer/,
+      /--count expects a positive integer, got "-3"/,
     ],
     [
       ["export", "nope", "--out", "/tmp/x"],

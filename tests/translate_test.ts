@@ -218,3 +218,52 @@ Deno.test("encodePng() writes deterministic PNGs that imagescript decodes back, 
     }
   }
 });
+
+Deno.test("deno task translate checks every input, the checkpoint and the outputs before writing anything", async () => {
+  await selectBackend("cpu");
+  const dir = await Deno.makeTempDir({ prefix: "cyclebench_translate_first_" });
+  try {
+    const { run, input } = await fixture(dir);
+    const out = `${dir}/out`;
+    const base = ["--direction", "AtoB", "--input", input, "--output", out, "--backend", "cpu"];
+
+    // A file as --checkpoint: one line, exit code 2 (it was an ENOTDIR stack trace).
+    await Deno.writeTextFile(`${dir}/model.ckpt`, "not a checkpoint");
+    const file = await cli(["--checkpoint", `${dir}/model.ckpt`, ...base]);
+    assertEquals(file.code, 2);
+    assertEquals(text(file.stderr).trim().split("\n").length, 1, text(file.stderr));
+    assertMatch(text(file.stderr), /^error: --checkpoint ".*model\.ckpt" is a file; expected/);
+
+    // A corrupt input sorted last: nothing is written, and the message names it.
+    await Deno.writeFile(`${input}/zz_broken.png`, new Uint8Array([137, 80, 78, 71, 1, 2, 3]));
+    const broken = await cli(["--checkpoint", run, ...base]);
+    assertEquals(broken.code, 2);
+    assertMatch(
+      text(broken.stderr),
+      /^error: cannot decode 1 of the 3 input image\(s\), nothing written: ".*zz_broken\.png"/,
+    );
+    assertEquals(
+      await Array.fromAsync(Deno.readDir(dir)).then((es) => es.some((e) => e.name === "out")),
+      false,
+    );
+    await Deno.remove(`${input}/zz_broken.png`);
+
+    // Existing outputs need --force; with it they are overwritten.
+    const first = await cli(["--checkpoint", run, ...base]);
+    assert(first.success, text(first.stderr));
+    await Deno.writeFile(`${out}/horse.png`, new Uint8Array([1]));
+    const again = await cli(["--checkpoint", run, ...base]);
+    assertEquals(again.code, 2);
+    assertEquals(
+      text(again.stderr).trim(),
+      `error: --output "${out}" already holds 2 of the 2 output(s) (horse.png, zebra.png); ` +
+        `choose a new folder or pass --force to overwrite them`,
+    );
+    assertEquals(await Deno.readFile(`${out}/horse.png`), new Uint8Array([1]));
+    const forced = await cli(["--checkpoint", run, ...base, "--force"]);
+    assert(forced.success, text(forced.stderr));
+    assertEquals((await decode(await Deno.readFile(`${out}/horse.png`))).width, 8);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -10,10 +10,9 @@
  * to `results/bench/`. Benchmarks, never tests: timings depend on the load, which is recorded.
  * @module
  */
-import { parseArgs } from "node:util";
 import { describeBackend, isBackendChoice, selectBackend } from "../backend/mod.ts";
 import { runMain, UserError } from "../cli/_errors.ts";
-import { intFlag, parseFlags } from "../cli/_flags.ts";
+import { HELP_FLAG, helpText, intFlag, parseCli } from "../cli/_flags.ts";
 import { benchOps, type OpRow } from "./ops.ts";
 import {
   benchIteration,
@@ -41,26 +40,72 @@ function table(rows: Record<string, string | number>[]): string {
     .join("\n");
 }
 
+const CLI = {
+  usage: "usage: deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] " +
+    "[--sizes 64,128] [--configs N,N] [--repeats N] [--threads N] [--profile] [--out DIR]",
+  flags: {
+    backend: {
+      type: "string",
+      default: "wasm",
+      arg: "NAMES",
+      doc: "comma-separated backends to time, one after another (default wasm)",
+    },
+    ops: { type: "boolean", default: false, doc: "time single ops (GFLOP/s per layer shape)" },
+    iterations: {
+      type: "boolean",
+      default: false,
+      doc: "time full training iterations, with their ratio to the PyTorch anchor",
+    },
+    data: { type: "boolean", default: false, doc: "time data loading" },
+    sizes: {
+      type: "string",
+      default: "64,128",
+      arg: "N,N",
+      expects: "comma-separated positive integers",
+      doc: "image sizes (default 64,128)",
+    },
+    configs: {
+      type: "string",
+      arg: "I,I",
+      expects: `config indexes 0..${ITERATION_CONFIGS.length - 1}`,
+      doc: `iteration configs by index: ${
+        ITERATION_CONFIGS.map((c, j) => `${j}=${c.name}`).join(", ")
+      }`,
+    },
+    repeats: {
+      type: "string",
+      arg: "N",
+      expects: "a positive integer",
+      doc: "timings per measurement; the median is reported (default 5)",
+    },
+    out: {
+      type: "string",
+      default: "results/bench",
+      arg: "DIR",
+      doc: "where the JSON results go (default results/bench)",
+    },
+    threads: {
+      type: "string",
+      arg: "N",
+      expects: "a positive integer",
+      doc: "wasm: the multi-threaded build with N threads; native: oneDNN threads (default 1)",
+    },
+    profile: {
+      type: "boolean",
+      default: false,
+      doc: "where one iteration's time goes, kernel by kernel",
+    },
+    help: HELP_FLAG,
+  },
+  epilog: "(with none of --ops, --iterations, --data: ops and iterations)",
+} as const;
+
 async function main(): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({
-      args: Deno.args,
-      options: {
-        backend: { type: "string", default: "wasm" },
-        ops: { type: "boolean", default: false },
-        iterations: { type: "boolean", default: false },
-        data: { type: "boolean", default: false },
-        sizes: { type: "string", default: "64,128" },
-        configs: { type: "string" },
-        repeats: { type: "string" },
-        out: { type: "string", default: "results/bench" },
-        threads: { type: "string" },
-        profile: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    })
-  );
+  const { values } = parseCli(Deno.args, CLI);
+  if (values.help) {
+    console.log(helpText(CLI));
+    return 0;
+  }
   const both = !values.ops && !values.iterations && !values.data;
   const backends = values.backend.split(",");
   for (const b of backends) {

@@ -9,6 +9,7 @@
  * deno task ablate ablations/full_grid.yaml --shard 2/8 --out /shared/results/full_grid
  * deno task ablate ablations/full_grid.yaml --emit slurm --shards 8 --out /shared/results/full_grid
  * deno task ablate ablations/smoke.yaml --only 'netG=unet_128*' --restart 'netG=unet_128*'
+ * deno task ablate --dataroot datasets/horse2zebra   # the default ablation on your own images
  * ```
  *
  * Flags:
@@ -27,6 +28,11 @@
  * - `--restart ID|GLOB` (repeatable): start those runs over; old checkpoints are moved aside.
  * - `--isolate`: a fresh worker process per run (default: each of the `--jobs` workers trains
  *   its runs one after another, saving a process start and JIT warm-up per run).
+ * - `--dataroot DIR`: every run trains on the folder DIR (official layout: trainA/, trainB/,
+ *   testA/, testB/) instead of its dataset, checked first as `deno task data check DIR` does;
+ *   a built-in dataset is replaced by the folder at the experiment's image size, `seg` is
+ *   dropped from the metrics with a note, and the results go to `results/<name>-<folder>`
+ *   (lib/sweep/ablation.ts ExpandOptions).
  *
  * Exit codes (one meaning each; {@link exitCodeFor}):
  *
@@ -41,12 +47,13 @@
  * | 130/143 | stopped by SIGINT/SIGTERM (runs interrupted cleanly; rerun to resume)             |
  * @module
  */
-import { parseArgs } from "node:util";
 import { runMain, UserError } from "./_errors.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
-import { BACKEND_NAMES, isBackendChoice } from "../backend/mod.ts";
+import { HELP_FLAG, helpText, intFlag, parseCli } from "./_flags.ts";
+import { plannedBackendLine } from "./_backend.ts";
+import { checkDataroot } from "./_dataroot.ts";
+import { BACKEND_NAMES, isBackendChoice, resolveAuto } from "../backend/mod.ts";
 import { ConfigError } from "../sweep/yaml.ts";
-import { planSweep } from "../sweep/plan.ts";
+import { matchesRun, planSweep, shardRuns } from "../sweep/plan.ts";
 import { defaultOut, formatListing, listSweep, REPO_ROOT, runSweep } from "../sweep/sweep.ts";
 import { LockBusyError } from "../sweep/lock.ts";
 import { slurmScript } from "../sweep/slurm.ts";
@@ -87,25 +94,79 @@ export function exitCodeFor(notCompleted: number): number {
 
 const USAGE = "usage: deno task ablate [ABLATION.yaml] [--out DIR] [--jobs N] [--only ID|GLOB] " +
   "[--dry-run] [--shard K/N] [--emit slurm [--shards N]] [--isolate] [--backend auto|" +
-  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB]\n\n" +
+  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB] [--dataroot DIR]";
+
+const EXIT_CODES =
   "exit codes: 0 every selected run completed; 1 an error stopped the sweep; 2 invalid config " +
   "or usage (nothing written);\n3 another sweep holds the directory; 11-110 10 + the number " +
   "of runs that did not complete (capped at 100);\n130/143 stopped by SIGINT/SIGTERM (rerun " +
   "to resume)";
 
+/** Every flag with its one line of `--help` (the module doc says more). */
 const FLAGS = {
-  out: { type: "string" },
-  jobs: { type: "string" },
-  only: { type: "string", multiple: true },
-  "dry-run": { type: "boolean", default: false },
-  shard: { type: "string" },
-  emit: { type: "string" },
-  shards: { type: "string" },
-  backend: { type: "string" },
-  restart: { type: "string", multiple: true },
-  isolate: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
+  out: { type: "string", arg: "DIR", doc: "the sweep directory (default results/<ablation name>)" },
+  jobs: {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: `runs at once, each in its own worker process (default ${DEFAULT_JOBS})`,
+  },
+  only: {
+    type: "string",
+    multiple: true,
+    arg: "ID|GLOB",
+    doc: "only the runs whose id, name or hash prefix matches",
+  },
+  "dry-run": {
+    type: "boolean",
+    default: false,
+    doc: "list the runs with their ids and states (pending, done, partial...); write nothing",
+  },
+  shard: {
+    type: "string",
+    arg: "K/N",
+    expects: "K/N with 1 <= K <= N",
+    doc: "run only the K-th of N deterministic slices of the runs (for several machines)",
+  },
+  emit: {
+    type: "string",
+    arg: "slurm",
+    doc: "write <out>/sweep.sbatch, a Slurm job array running one shard per task, and exit",
+  },
+  shards: {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "with --emit slurm: the number of array tasks (default: one per run)",
+  },
+  backend: {
+    type: "string",
+    arg: "NAME",
+    expects: `one of auto, ${BACKEND_NAMES.join(", ")}`,
+    doc: `every run's backend instead of the config's (auto|${BACKEND_NAMES.join("|")}); ` +
+      "part of the run id",
+  },
+  restart: {
+    type: "string",
+    multiple: true,
+    arg: "ID|GLOB",
+    doc: "start the matching runs over (old checkpoints are moved aside)",
+  },
+  isolate: {
+    type: "boolean",
+    default: false,
+    doc: "a fresh worker process per run (default: each worker trains its runs in turn)",
+  },
+  dataroot: {
+    type: "string",
+    arg: "DIR",
+    doc: "train every run on your images: DIR holds trainA/, trainB/, testA/, testB/ " +
+      "(checked first, as deno task data check DIR)",
+  },
+  help: HELP_FLAG,
 } as const;
+
+const CLI = { usage: USAGE, flags: FLAGS, allowPositionals: true, epilog: EXIT_CODES } as const;
 
 /** Parses `K/N` (1 <= K <= N). */
 export function parseShard(text: string): { k: number; n: number } {
@@ -126,11 +187,9 @@ function absolute(path: string): string {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true })
-  );
+  const { values, positionals } = parseCli(args, CLI);
   if (values.help) {
-    console.log(USAGE);
+    console.log(helpText(CLI));
     return 0;
   }
   if (positionals.length > 1) {
@@ -158,9 +217,23 @@ async function main(args: string[]): Promise<number> {
     throw new UserError("--shards N only goes with --emit slurm", EXIT_USAGE);
   }
 
+  // `auto` is probed at most once, and only when a run asks for it; its reason is printed.
+  let auto: { name: string; reason: string } | undefined;
+  const pickAuto = async () => (auto ??= await resolveAuto()).name;
   let plan;
   try {
-    plan = await planSweep(file, { readOnly: values["dry-run"], backend: values.backend });
+    if (values.dataroot !== undefined) {
+      // The folder checked as `deno task data check` does, before anything is planned.
+      for (const w of await checkDataroot(file, values.dataroot)) {
+        console.error(`warning: --dataroot: ${w}`);
+      }
+    }
+    plan = await planSweep(file, {
+      readOnly: values["dry-run"],
+      backend: values.backend,
+      resolveAuto: pickAuto,
+      dataroot: values.dataroot,
+    });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -169,11 +242,6 @@ async function main(args: string[]): Promise<number> {
     throw e;
   }
   const out = values.out ?? defaultOut(plan);
-  if (!values["dry-run"] && values.emit === undefined) {
-    // What the runs train on (`auto` resolved on this machine); it is part of every run id.
-    const backends = [...new Set(plan.runs.map((r) => r.config.backend))].sort();
-    console.log(`backend: ${backends.join(", ")}${values.backend ? " (--backend)" : ""}`);
-  }
   const options = {
     out,
     jobs,
@@ -183,16 +251,54 @@ async function main(args: string[]): Promise<number> {
     backend: values.backend,
     isolate: values.isolate,
   };
+  // A selection that selects nothing is a usage error, never a silent no-op.
+  let selected = plan.runs;
   if (options.only && options.only.length > 0) {
-    const listing = await listSweep(plan, options);
-    if (listing.runs.length === 0) {
+    selected = selected.filter((r) => matchesRun(r, options.only!));
+    if (selected.length === 0) {
       throw new UserError(
         `--only ${options.only.join(", ")} matches none of the ${plan.runs.length} runs`,
         EXIT_USAGE,
       );
     }
   }
+  for (const pattern of options.restart ?? []) {
+    if (!plan.runs.some((r) => matchesRun(r, [pattern]))) {
+      throw new UserError(
+        `--restart ${pattern} matches none of the ${plan.runs.length} runs ` +
+          "(an id, a name, a glob over them, or a hash prefix; --dry-run lists them)",
+        EXIT_USAGE,
+      );
+    }
+  }
+  if (shard && shardRuns(selected, shard).length === 0) {
+    const of = selected.length === plan.runs.length
+      ? `the sweep has ${plan.runs.length} run(s)`
+      : `--only selects ${selected.length} of the ${plan.runs.length} runs`;
+    throw new UserError(
+      `--shard ${shard.k}/${shard.n} selects no run: ${of}, so at most ${selected.length} ` +
+        "shards have work",
+      EXIT_USAGE,
+    );
+  }
 
+  if (values.emit === undefined) {
+    // What the runs train on (`auto` resolved on this machine; part of every run id), its
+    // version, threads and why. On stderr for --dry-run, whose stdout is the listing.
+    const say = values["dry-run"] ? console.error : console.log;
+    for (const name of [...new Set(plan.runs.map((r) => r.config.backend))].sort()) {
+      const why = auto?.name === name
+        ? auto.reason
+        : values.backend !== undefined
+        ? "requested (--backend)"
+        : "set by the config";
+      say(`backend: ${await plannedBackendLine(name, why)}`);
+    }
+  }
+  // What the expansion changed on its own (--dataroot, a dropped seg metric).
+  for (const note of plan.notes ?? []) {
+    (values["dry-run"] ? console.error : console.log)(`note: ${note}`);
+  }
   if (values["dry-run"]) {
     const text = formatListing(plan, await listSweep(plan, options));
     await Deno.stdout.write(new TextEncoder().encode(text));
@@ -201,6 +307,14 @@ async function main(args: string[]): Promise<number> {
 
   if (values.emit === "slurm") {
     const shards = intFlag("shards", values.shards, plan.runs.length);
+    if (shards > plan.runs.length) {
+      // Array tasks past the last run would select no run (a usage error, exit 2).
+      throw new UserError(
+        `--shards ${shards} is more than the ${plan.runs.length} runs; use at most ` +
+          `${plan.runs.length}`,
+        EXIT_USAGE,
+      );
+    }
     const path = joinPath(out, "sweep.sbatch");
     await ensureDir(out);
     await writeFileAtomic(
@@ -212,6 +326,7 @@ async function main(args: string[]): Promise<number> {
         out: absolute(out),
         shards,
         backend: values.backend,
+        dataroot: values.dataroot !== undefined ? absolute(values.dataroot) : undefined,
       }),
     );
     console.log(

@@ -16,10 +16,9 @@
  * prints one line naming it and exits with code 2.
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runMain, UserError } from "./_errors.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
+import { HELP_FLAG, helpText, intFlag, parseCli } from "./_flags.ts";
 import { DATASET_NAMES, datasetEntry, isDatasetName, resolveDatasetOptions } from "../data/mod.ts";
 import { checkFolder, type FolderReport } from "../data/check.ts";
 import type { RawFolder } from "../data/_common.ts";
@@ -37,20 +36,57 @@ const USAGE = [
   "[--crop_size N] [--json]",
 ].join("\n");
 
+const POSITIVE = "a positive integer";
+
 const FLAGS = {
-  json: { type: "boolean", default: false },
-  out: { type: "string" },
-  size: { type: "string" },
-  count: { type: "string" },
-  "test-count": { type: "string" },
-  seed: { type: "string" },
-  force: { type: "boolean", default: false },
-  phase: { type: "string" },
-  preprocess: { type: "string" },
-  load_size: { type: "string" },
-  crop_size: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
+  json: { type: "boolean", default: false, doc: "print one JSON document instead of text" },
+  out: { type: "string", arg: "DIR", doc: "export: the folder to write (new or empty)" },
+  size: { type: "string", arg: "N", expects: POSITIVE, doc: "export: image size in pixels" },
+  count: {
+    type: "string",
+    arg: "N",
+    expects: POSITIVE,
+    doc: "export: training images (generated kinds; test: a fifth) or a cap",
+  },
+  "test-count": {
+    type: "string",
+    arg: "N",
+    expects: POSITIVE,
+    doc: "export: test images (generated kinds)",
+  },
+  seed: {
+    type: "string",
+    arg: "N",
+    expects: "a non-negative integer",
+    doc: "export: the dataset's seed",
+  },
+  force: { type: "boolean", default: false, doc: "export: write into a folder that is not empty" },
+  phase: {
+    type: "string",
+    arg: "NAME",
+    doc: "check: the training folders <phase>A, <phase>B (default train)",
+  },
+  preprocess: {
+    type: "string",
+    arg: "MODE",
+    doc: `check: the preprocessing to check crops against (${PREPROCESS_MODES.join(", ")})`,
+  },
+  load_size: {
+    type: "string",
+    arg: "N",
+    expects: POSITIVE,
+    doc: "check: the load size crops are checked against",
+  },
+  crop_size: {
+    type: "string",
+    arg: "N",
+    expects: POSITIVE,
+    doc: "check: the crop size (must fit the images)",
+  },
+  help: HELP_FLAG,
 } as const;
+
+const CLI = { usage: USAGE, flags: FLAGS, allowPositionals: true } as const;
 
 /** Which flags each command takes (parseArgs is told all of them; the rest are refused here). */
 const ALLOWED: Record<string, string[]> = {
@@ -64,9 +100,7 @@ function usage(message: string): UserError {
 }
 
 function parse(args: string[]) {
-  return parseFlags(() =>
-    parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true })
-  );
+  return parseCli(args, CLI);
 }
 
 type Values = ReturnType<typeof parse>["values"];
@@ -327,7 +361,7 @@ async function main(): Promise<number> {
   const { values, positionals } = parse(Deno.args);
   const [command, arg] = positionals;
   if (values.help || command === "help") {
-    console.log(USAGE);
+    console.log(helpText(CLI));
     return 0;
   }
   if (!command) throw usage("missing command: expected list, export or check (--help for usage)");

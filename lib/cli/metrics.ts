@@ -24,9 +24,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { runMain, UserError } from "./_errors.ts";
-import { intFlag, parseFlags } from "./_flags.ts";
+import { HELP_FLAG, helpText, intFlag, parseCli } from "./_flags.ts";
 import {
   BACKEND_NAMES,
   BackendUnavailableError,
@@ -58,24 +57,66 @@ const USAGE =
        deno task metrics paired DIR_PRED DIR_TRUE`;
 
 const FLAGS = {
-  extractor: { type: "string", default: DEFAULT_EXTRACTOR },
-  "inception-weights": { type: "string" },
-  batch: { type: "string" },
-  backend: { type: "string", default: "auto" },
-  cache: { type: "string", default: "results/.cache/stats" },
-  "no-cache": { type: "boolean", default: false },
-  subsets: { type: "string" },
-  "subset-size": { type: "string" },
-  seed: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
+  extractor: {
+    type: "string",
+    default: DEFAULT_EXTRACTOR,
+    arg: "NAME",
+    doc: `fid/kid: the feature network (${
+      EXTRACTOR_NAMES.join(", ")
+    }; default ${DEFAULT_EXTRACTOR})`,
+  },
+  "inception-weights": {
+    type: "string",
+    arg: "DIR",
+    doc: "fid/kid: inception-v3 weights (default $CYCLEBENCH_INCEPTION)",
+  },
+  batch: {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "fid/kid: images per feature batch (default 32)",
+  },
+  backend: {
+    type: "string",
+    default: "auto",
+    arg: "NAME",
+    expects: `one of auto, ${BACKEND_NAMES.join(", ")}`,
+    doc: "fid/kid: the tfjs backend for feature extraction (default auto)",
+  },
+  cache: {
+    type: "string",
+    default: "results/.cache/stats",
+    arg: "DIR",
+    doc: "fid/kid: where each folder's features are cached (default results/.cache/stats)",
+  },
+  "no-cache": { type: "boolean", default: false, doc: "fid/kid: neither read nor write the cache" },
+  subsets: {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "kid: number of seeded subsets (default 100)",
+  },
+  "subset-size": {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "kid: samples per subset (default min(1000, N/2), N the smaller set)",
+  },
+  seed: {
+    type: "string",
+    arg: "N",
+    expects: "a non-negative integer",
+    doc: "kid: seed of the subset draws (default 0)",
+  },
+  help: HELP_FLAG,
 } as const;
+
+const CLI = { usage: USAGE, flags: FLAGS, allowPositionals: true } as const;
 
 type Values = ReturnType<typeof parse>["values"] & { given: ReadonlySet<string> };
 
 function parse(args: string[]) {
-  return parseFlags(() =>
-    parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true, tokens: true })
-  );
+  return parseCli(args, CLI);
 }
 
 /** A non-negative integer flag (`--seed` may be 0). */
@@ -340,10 +381,9 @@ const COMMANDS: Record<string, (values: Values, args: string[]) => Promise<void>
 async function main(args: string[]): Promise<number> {
   const parsed = parse(args);
   const { positionals } = parsed;
-  const given = new Set(parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : [])));
-  const values: Values = { ...parsed.values, given };
+  const values: Values = { ...parsed.values, given: parsed.given };
   if (values.help) {
-    console.log(USAGE);
+    console.log(helpText(CLI));
     return 0;
   }
   const [command, ...rest] = positionals;

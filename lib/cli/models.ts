@@ -13,8 +13,8 @@
  * it accepts, and exits with code 2.
  * @module
  */
-import { parseArgs } from "node:util";
 import { runMain, UserError } from "./_errors.ts";
+import { HELP_FLAG, helpText, intFlag, parseCli } from "./_flags.ts";
 import { GENERATOR_NAMES, generatorModule } from "../generators/mod.ts";
 import { DISCRIMINATOR_NAMES, discriminatorModule } from "../discriminators/mod.ts";
 import {
@@ -27,16 +27,60 @@ import {
 import { parameterLine } from "../nn/network.ts";
 
 const FLAGS = {
-  netG: { type: "string", default: "resnet_9blocks" },
-  netD: { type: "string", default: "basic" },
-  ngf: { type: "string", default: "64" },
-  ndf: { type: "string", default: "64" },
-  norm: { type: "string", default: "instance" },
-  input_nc: { type: "string", default: "3" },
-  output_nc: { type: "string", default: "3" },
-  n_layers_D: { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
+  netG: {
+    type: "string",
+    default: "resnet_9blocks",
+    arg: "NAME",
+    doc: `generator (G_A = G, G_B = F): ${GENERATOR_NAMES.join(", ")}`,
+  },
+  netD: {
+    type: "string",
+    default: "basic",
+    arg: "NAME",
+    doc: `discriminator (D_A = D_Y, D_B = D_X): ${DISCRIMINATOR_NAMES.join(", ")}`,
+  },
+  ngf: {
+    type: "string",
+    default: "64",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "generator filters in the first conv layer (default 64)",
+  },
+  ndf: {
+    type: "string",
+    default: "64",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "discriminator filters in the first conv layer (default 64)",
+  },
+  norm: {
+    type: "string",
+    default: "instance",
+    arg: "TYPE",
+    doc: `normalization layers: ${NORM_TYPES.join(", ")} (default instance)`,
+  },
+  input_nc: {
+    type: "string",
+    default: "3",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "channels of domain A images (default 3)",
+  },
+  output_nc: {
+    type: "string",
+    default: "3",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "channels of domain B images (default 3)",
+  },
+  n_layers_D: {
+    type: "string",
+    arg: "N",
+    expects: "a positive integer",
+    doc: "conv layers of --netD n_layers (basic is n_layers with 3)",
+  },
+  json: { type: "boolean", default: false, doc: "print parameter counts as JSON, no layers" },
+  help: HELP_FLAG,
 } as const;
 
 const USAGE = `usage: deno task models [--netG ${GENERATOR_NAMES.join("|")}] ` +
@@ -44,50 +88,19 @@ const USAGE = `usage: deno task models [--netG ${GENERATOR_NAMES.join("|")}] ` +
     NORM_TYPES.join("|")
   }] [--input_nc N] [--output_nc N] [--n_layers_D N] [--json]`;
 
+const CLI = { usage: USAGE, flags: FLAGS } as const;
+
 /** A bad flag or value: one line on stderr, exit code 2. */
 function usage(message: string): UserError {
   return new UserError(message, 2);
 }
 
-const allowedFlags = () => Object.keys(FLAGS).map((f) => `--${f}`).join(", ");
-
 function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const quoted = /'([^']+)'/.exec(err.message)?.[1] ?? "";
-    switch (err.code) {
-      case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-        throw usage(`unknown flag ${quoted}; allowed flags: ${allowedFlags()}`);
-      case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
-        const flag = quoted.split(" ")[0];
-        if (/does not take an argument/.test(err.message)) {
-          throw usage(`flag ${flag} takes no value`);
-        }
-        if (/ambiguous/.test(err.message)) {
-          throw usage(
-            `flag ${flag} needs a value (a value starting with "-" must be written ${flag}=VALUE)`,
-          );
-        }
-        throw usage(`flag ${flag} needs a value`);
-      }
-      case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-        throw usage(
-          `unexpected argument "${quoted}"; this command takes only flags: ${allowedFlags()}`,
-        );
-      default:
-        throw usage(err.message.split("\n")[0]);
-    }
-  }
+  return parseCli(args, CLI).values;
 }
 
 function positiveInt(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw usage(`--${flag} must be a positive integer, got "${value}"`);
-  }
-  return n;
+  return intFlag(flag, value, 0);
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -153,7 +166,7 @@ function networks(v: ReturnType<typeof parse>): Printed[] {
 export function main(args: string[]): number {
   const v = parse(args);
   if (v.help) {
-    console.log(USAGE);
+    console.log(helpText(CLI));
     return 0;
   }
   const nets = networks(v);

@@ -18,31 +18,36 @@
  * A DIR that is not a sweep directory (no `runs/` folder) prints one line and exits with 2.
  * @module
  */
-import { parseArgs } from "node:util";
 import { runMain, UserError } from "./_errors.ts";
-import { parseFlags } from "./_flags.ts";
+import { HELP_FLAG, helpText, parseCli } from "./_flags.ts";
 import { exists, joinPath } from "../io/atomic.ts";
 import { writeReport } from "../report/report.ts";
 
 const USAGE = "usage: deno task report DIR [--open] [--no-grids]";
-const HELP = `${USAGE}\n` +
-  "writes summary.csv (statistics per variant x metric), runs.csv (per run), summary.json, " +
-  "summary.md, comparison.png, index.html; method: lib/report/README.md";
+const CLI = {
+  usage: USAGE,
+  allowPositionals: true,
+  flags: {
+    open: {
+      type: "boolean",
+      default: false,
+      doc: "print the absolute path of index.html (to open in a browser) as the last line",
+    },
+    "no-grids": {
+      type: "boolean",
+      default: false,
+      doc: "skip the image grids (they load every run's checkpoint and test images)",
+    },
+    help: HELP_FLAG,
+  },
+  epilog: "writes summary.csv (statistics per variant x metric), runs.csv (per run), " +
+    "summary.json, summary.md, comparison.png, index.html; method: lib/report/README.md",
+} as const;
 
 async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        open: { type: "boolean", default: false },
-        "no-grids": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    })
-  );
+  const { values, positionals } = parseCli(args, CLI);
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText(CLI));
     return 0;
   }
   if (positionals.length !== 1) {

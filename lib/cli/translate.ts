@@ -14,6 +14,9 @@
  * - Every `.png`, `.jpg` and `.jpeg` in `--input` (sorted, not recursive) is resized to the
  *   training image size, ignoring the aspect ratio as the official `resize_and_crop` does, run
  *   through the generator, and written to `--output` as `<name>.png`.
+ * - `--force`: overwrite outputs that already exist (without it, an `--output` that already
+ *   holds one of the `<name>.png` files is an error and nothing is written, as
+ *   `deno task data export --out`).
  * - `--eval` runs the networks in eval mode (BatchNorm running statistics, no dropout); without
  *   it they run in training mode, as the official test.py does unless given `--eval`.
  *
@@ -24,14 +27,15 @@
  * imagescript; outputs are written by lib/io/png.ts, whose bytes depend on the pixels only
  * (imagescript's encoder stamps the wall-clock time into every file).
  *
- * Bad flags and paths print one line naming the flag or path and exit with code 2.
+ * Bad flags and paths print one line naming the flag or path and exit with code 2. Every input
+ * is decoded, and the checkpoint found and loaded, before the first output is written, so a
+ * corrupt image or a bad checkpoint leaves `--output` untouched.
  * @module
  */
-import { parseArgs } from "node:util";
 import { decode, Image } from "imagescript";
 import { tf } from "../tf.ts";
 import { runMain, UserError } from "./_errors.ts";
-import { parseFlags } from "./_flags.ts";
+import { HELP_FLAG, helpText, parseCli } from "./_flags.ts";
 import {
   BACKEND_NAMES,
   BackendUnavailableError,
@@ -61,7 +65,39 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([".png", ".jpg"
 
 const USAGE =
   "usage: deno task translate --checkpoint DIR --direction AtoB|BtoA --input DIR --output DIR " +
-  "[--backend auto|" + BACKEND_NAMES.join("|") + "] [--eval]";
+  "[--backend auto|" + BACKEND_NAMES.join("|") + "] [--eval] [--force]";
+
+const CLI = {
+  usage: USAGE,
+  flags: {
+    checkpoint: {
+      type: "string",
+      arg: "DIR",
+      doc: "a checkpoint (step_N/), a run's checkpoints/ folder or a run directory (its newest)",
+    },
+    direction: {
+      type: "string",
+      arg: "AtoB|BtoA",
+      doc: "which generator: AtoB = G_A (the paper's G), BtoA = G_B (F)",
+    },
+    input: { type: "string", arg: "DIR", doc: "folder of PNG/JPEG images to translate" },
+    output: { type: "string", arg: "DIR", doc: "where the translations go, one PNG per input" },
+    backend: {
+      type: "string",
+      default: "auto",
+      arg: "NAME",
+      expects: `one of auto, ${BACKEND_NAMES.join(", ")}`,
+      doc: "tfjs backend (default auto)",
+    },
+    eval: {
+      type: "boolean",
+      default: false,
+      doc: "networks in eval mode (dropout off, BatchNorm running statistics), as test.py --eval",
+    },
+    force: { type: "boolean", default: false, doc: "overwrite outputs that already exist" },
+    help: HELP_FLAG,
+  },
+} as const;
 
 /** A generator loaded from a checkpoint, with what it needs to know about its inputs. */
 export interface LoadedGenerator {
@@ -88,6 +124,13 @@ export async function resolveCheckpoint(
 ): Promise<LoadedCheckpoint> {
   if (!(await exists(path))) {
     throw new UserError(`--checkpoint "${path}" does not exist`, 2);
+  }
+  if (!(await Deno.stat(path)).isDirectory) {
+    throw new UserError(
+      `--checkpoint "${path}" is a file; expected a checkpoint directory (step_N/ with a ` +
+        `manifest.json), a run's checkpoints/ folder or a run directory`,
+      2,
+    );
   }
   if (await exists(joinPath(path, "manifest.json"))) {
     try {
@@ -148,6 +191,7 @@ export async function loadGenerator(
     await loadNetwork(ckpt.path, { network: net, name });
   } catch (e) {
     net.dispose();
+    if (e instanceof CheckpointError) throw new UserError(`--checkpoint: ${e.message}`, 2);
     throw e;
   }
   const [h, w] = ckpt.state.data.imageSize;
@@ -218,6 +262,8 @@ export interface TranslateOptions {
   output: string;
   /** Eval mode (BatchNorm running statistics, no dropout). Default false, as official. */
   eval?: boolean;
+  /** Overwrite outputs that exist (default false: an existing output is an error). */
+  force?: boolean;
   /** Receives warnings (default `console.warn`). */
   onWarning?: (message: string) => void;
 }
@@ -225,8 +271,9 @@ export interface TranslateOptions {
 /**
  * Translates every image of `options.input` and writes `<name>.png` files to
  * `options.output`; returns the checkpoint used and the paths written. User-fixable problems
- * (missing folder, no images, two inputs with one name) are {@link UserError}s with exit code
- * 2. Leaves no tensors behind.
+ * (missing folder, no images, two inputs with one name, an input that does not decode, a bad
+ * checkpoint, outputs that exist without `force`) are {@link UserError}s with exit code 2, all
+ * found before anything is written. Leaves no tensors behind.
  *
  * ```ts
  * await translateFolder({ checkpoint: "results/run1", direction: "AtoB", input: "testA", output: "out" });
@@ -268,6 +315,45 @@ export async function translateFolder(
     byStem.set(stem, f);
   }
 
+  // Outputs that would be overwritten: refused unless --force, before any work.
+  if (!options.force) {
+    const existing: string[] = [];
+    for (const stem of byStem.keys()) {
+      if (await exists(joinPath(output, `${stem}.png`))) existing.push(`${stem}.png`);
+    }
+    if (existing.length > 0) {
+      throw new UserError(
+        `--output "${output}" already holds ${existing.length} of the ${byStem.size} ` +
+          `output(s) (${existing.slice(0, 3).join(", ")}${
+            existing.length > 3 ? ", ..." : ""
+          }); choose a new folder or pass --force to overwrite them`,
+        2,
+      );
+    }
+  }
+  // Every input decoded before anything is written: a corrupt file stops the command with
+  // --output untouched, naming every file that does not decode.
+  const images = new Map<string, Image>();
+  const bad: string[] = [];
+  for (const [stem, file] of byStem) {
+    const path = joinPath(input, file);
+    try {
+      const decoded = await decode(await readBytes(path));
+      if (!(decoded instanceof Image)) throw new Error("not a still image");
+      images.set(stem, decoded);
+    } catch (e) {
+      bad.push(`"${path}" (${(e as Error).message})`);
+    }
+  }
+  if (bad.length > 0) {
+    throw new UserError(
+      `cannot decode ${bad.length} of the ${byStem.size} input image(s), nothing written: ${
+        bad.slice(0, 3).join("; ")
+      }${bad.length > 3 ? `; and ${bad.length - 3} more` : ""}`,
+      2,
+    );
+  }
+
   const ckpt = await resolveCheckpoint(options.checkpoint, options.onWarning);
   const g = await loadGenerator(ckpt, options.direction);
   const written: string[] = [];
@@ -275,16 +361,7 @@ export async function translateFolder(
     await ensureDir(output);
     // Dropout in training mode needs a stream; seeded so repeated runs write the same bytes.
     const rng = new Rng(0);
-    for (const [stem, file] of byStem) {
-      const path = joinPath(input, file);
-      let img: Image;
-      try {
-        const decoded = await decode(await readBytes(path));
-        if (!(decoded instanceof Image)) throw new Error("not a still image");
-        img = decoded;
-      } catch (e) {
-        throw new UserError(`Cannot decode "${path}": ${(e as Error).message}`, 2);
-      }
+    for (const [stem, img] of images) {
       const x = imageToTensor(img, { size: g.imageSize, channels: g.inputNc });
       const y = g.net.apply(x, { training: !options.eval, rng });
       x.dispose();
@@ -303,24 +380,9 @@ export async function translateFolder(
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({
-      args,
-      options: {
-        checkpoint: { type: "string" },
-        direction: { type: "string" },
-        input: { type: "string" },
-        output: { type: "string" },
-        backend: { type: "string", default: "auto" },
-        eval: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    })
-  );
+  const { values } = parseCli(args, CLI);
   if (values.help) {
-    console.log(USAGE);
+    console.log(helpText(CLI));
     return 0;
   }
   for (const flag of ["checkpoint", "direction", "input", "output"] as const) {
@@ -352,6 +414,7 @@ async function main(args: string[]): Promise<number> {
     input: values.input!,
     output: values.output!,
     eval: values.eval,
+    force: values.force,
   });
   console.log(
     `translated ${r.written.length} image(s) ${direction} with ${

@@ -7,8 +7,14 @@
  *
  * ```sh
  * deno run -A lib/metrics/segmenter_train.ts [--steps 1200] [--batch 8] [--lr 0.002] \
- *   [--train-count 3000] [--eval-count 500] [--out lib/metrics/weights]
+ *   [--train-count 3000] [--eval-count 500] [--out DIR | --replace-committed]
  * ```
+ *
+ * Where it writes ({@link resolveSegmenterOut}): by default a fresh folder
+ * `results/segmenter/<name>-v<version>-<UTC time>/`, so a retraining never touches the weights
+ * every FCN score depends on; `--out DIR` a folder of one's choice that holds no weights of this
+ * version yet; `--replace-committed` the committed `lib/metrics/weights/` (the only way to write
+ * there, so that replacing them is a decision, not a default).
  *
  * Data: scenes 0 .. train-count - 1 of the world with seed {@link SEGMENTER_WORLD_SEED}, which
  * no experiment uses (they use seed 0), so the test photos of every shipped experiment are
@@ -25,6 +31,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runMain, UserError } from "../cli/_errors.ts";
+import { parseFlags } from "../cli/_flags.ts";
 import { tf } from "../tf.ts";
 import { describeBackend, selectBackend } from "../backend/mod.ts";
 import { generateScene, sceneId } from "../data/scenes.ts";
@@ -224,20 +232,101 @@ async function loadAverage(): Promise<string> {
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      steps: { type: "string", default: "1200" },
-      batch: { type: "string", default: "8" },
-      lr: { type: "string", default: "0.002" },
-      "train-count": { type: "string", default: "3000" },
-      "eval-count": { type: "string", default: "500" },
-      seed: { type: "string", default: "0" },
-      out: { type: "string", default: "lib/metrics/weights" },
-    },
-  });
+/** The committed weights folder (`lib/metrics/weights/`), absolute. */
+export const COMMITTED_WEIGHTS_DIR: string = new URL("./weights", import.meta.url).pathname;
+
+function absolutePath(path: string): string {
+  const parts = (path.startsWith("/") ? path : `${Deno.cwd()}/${path}`).split("/");
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "..") out.pop();
+    else if (p !== "." && p !== "") out.push(p);
+  }
+  return "/" + out.join("/");
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  const real = async (p: string) => {
+    try {
+      return await Deno.realPath(p);
+    } catch {
+      return absolutePath(p);
+    }
+  };
+  return absolutePath(a) === absolutePath(b) || (await real(a)) === (await real(b));
+}
+
+/**
+ * The folder {@link main} writes the weights and manifest to: `out` when given (refused when it
+ * is the committed folder, or already holds `<base>.bin`), the committed
+ * {@link COMMITTED_WEIGHTS_DIR} with `replaceCommitted`, else a fresh
+ * `results/segmenter/<base>-<UTC time>`. Throws a {@link UserError} (exit 2) naming the flag.
+ *
+ * ```ts
+ * await resolveSegmenterOut({ base: "scenes-fcn-v1", now: new Date(0) });
+ * // "results/segmenter/scenes-fcn-v1-19700101T000000Z"
+ * ```
+ */
+export async function resolveSegmenterOut(
+  o: { base: string; out?: string; replaceCommitted?: boolean; now?: Date },
+): Promise<string> {
+  if (o.replaceCommitted) {
+    if (o.out !== undefined && !(await samePath(o.out, COMMITTED_WEIGHTS_DIR))) {
+      throw new UserError(
+        `--replace-committed writes to ${COMMITTED_WEIGHTS_DIR}; it does not go with --out "${o.out}"`,
+        2,
+      );
+    }
+    return COMMITTED_WEIGHTS_DIR;
+  }
+  if (o.out !== undefined) {
+    if (await samePath(o.out, COMMITTED_WEIGHTS_DIR)) {
+      throw new UserError(
+        `--out "${o.out}" is the committed weights folder, which every FCN score depends on; ` +
+          `pass --replace-committed (without --out) to replace them`,
+        2,
+      );
+    }
+    try {
+      await Deno.stat(joinPath(o.out, `${o.base}.bin`));
+      throw new UserError(
+        `--out "${o.out}" already holds ${o.base}.bin; choose a new folder`,
+        2,
+      );
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return o.out;
+  }
+  const stamp = (o.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  return joinPath("results/segmenter", `${o.base}-${stamp}`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(() =>
+    parseArgs({
+      args: Deno.args,
+      options: {
+        steps: { type: "string", default: "1200" },
+        batch: { type: "string", default: "8" },
+        lr: { type: "string", default: "0.002" },
+        "train-count": { type: "string", default: "3000" },
+        "eval-count": { type: "string", default: "500" },
+        seed: { type: "string", default: "0" },
+        out: { type: "string" },
+        "replace-committed": { type: "boolean", default: false },
+      },
+    })
+  );
   const spec = SCENES_FCN;
+  const base = `${spec.name}-v${spec.version}`;
+  // Decided before 7-10 minutes of training, so that a refused folder costs nothing.
+  const outDir = await resolveSegmenterOut({
+    base,
+    out: values.out,
+    replaceCommitted: values["replace-committed"],
+  });
+  console.error(`writing to ${outDir}`);
   const o: SegmenterTrainOptions = {
     steps: Number(values.steps),
     batch: Number(values.batch),
@@ -278,9 +367,8 @@ async function main(): Promise<void> {
     );
   }
   net.dispose();
-  const base = `${spec.name}-v${spec.version}`;
-  await Deno.mkdir(values.out, { recursive: true });
-  await writeFileAtomic(joinPath(values.out, `${base}.bin`), bytes);
+  await Deno.mkdir(outDir, { recursive: true });
+  await writeFileAtomic(joinPath(outDir, `${base}.bin`), bytes);
   const manifest = {
     spec,
     parameters: countSegmenterParams(spec),
@@ -307,11 +395,12 @@ async function main(): Promise<void> {
     upper_bound: { eval_count: evalCount, world_seed: 0, scenes: "test ids 3i + 2", ...scores },
   };
   await writeFileAtomic(
-    joinPath(values.out, `${base}.json`),
+    joinPath(outDir, `${base}.json`),
     JSON.stringify(manifest, null, 2) + "\n",
   );
   console.error(`trained in ${trainS.toFixed(0)} s; weights ${bytes.length} bytes`);
   console.log(sha256);
+  return 0;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runMain(main);

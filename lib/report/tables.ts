@@ -26,6 +26,7 @@
  * ```
  * @module
  */
+import { BOOTSTRAP_DEFAULTS } from "../sweep/evaluate.ts";
 import { parseMetricName, type RunRecord } from "./runs.ts";
 import {
   ALPHA,
@@ -151,8 +152,9 @@ export const FLOOR_LABELS: Readonly<Record<"identity" | "untrained", string>> = 
 export const METHOD_TEXT: string = [
   "Cells are mean +- sample std [95 % interval] over the completed runs (seeds) of a variant. " +
   "With two or more seeds the interval is the t-interval of the mean over seeds; with one seed " +
-  "it is the run's percentile bootstrap interval over its test images (1000 resamples, FID " +
-  "200), which shows what the test set can tell about one run and nothing about seed-to-seed " +
+  "it is the run's percentile bootstrap interval over its test images " +
+  `(${BOOTSTRAP_DEFAULTS.resamples} resamples, FID ${BOOTSTRAP_DEFAULTS.fidResamples}), ` +
+  "which shows what the test set can tell about one run and nothing about seed-to-seed " +
   "variation.",
   "Each variant is compared with the reference variant on the seeds both ran (a paired t-test " +
   "of variant - reference, paired by seed label): the mean difference with its 95 % t-interval " +

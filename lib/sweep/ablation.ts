@@ -18,7 +18,17 @@
  * varies fastest). Axis keys name any config key, dotted for nested ones (`loss.cycle`,
  * `dataset.size`). Later layers win: experiment < `set` < variant < grid < zip < seed.
  *
- * A YAML file without an `experiment:` key is an experiment itself: a sweep of one run.
+ * A YAML file without an `experiment:` key is an experiment itself: a sweep of one run. An
+ * empty file, or one with sweep keys (`variants:`, `seeds:`, ...) but no `experiment:`, is an
+ * error saying what is missing (an empty file would otherwise train the official defaults).
+ *
+ * A `dataset:` whose `name` differs from the one in force replaces the dataset block instead of
+ * merging into it (`set: { dataset: { name: folder, dataroot: datasets/mine } }` drops the
+ * experiment's `scenes` options `size`, `train_count`, ...); so does a dotted `dataset.name`.
+ * When that leaves an experiment's `eval.metrics` naming `seg` (which scores label maps in the
+ * scenes palette, so applies to `scenes` only), `seg` is dropped with a note in
+ * {@link ExpandedSweep.notes}; a sweep that names `seg` itself for such a dataset is an error.
+ * {@link ExpandOptions.dataroot} (`deno task ablate --dataroot DIR`) runs any sweep on a folder.
  *
  * {@link expandAblation} validates everything and throws one {@link ConfigError} listing every
  * problem with `file:line:col`, key path, the value given and what is allowed.
@@ -34,6 +44,7 @@ import { z } from "zod";
 import {
   ConfigError,
   type ConfigProblem,
+  parseYaml,
   readYaml,
   type SourcePos,
   type YamlFile,
@@ -52,6 +63,7 @@ import {
 } from "./schema.ts";
 import { canonicalJson } from "../train/checkpoint.ts";
 import { METRIC_BETTER } from "../metrics/direction.ts";
+import { segApplies } from "./evaluate.ts";
 
 /** Where a config value came from: its key and its value in some file. */
 export interface Origin {
@@ -107,6 +119,21 @@ export interface ExpandedSweep {
   mainMetric?: string;
   /** Where an experiment-level value came from (for errors found later, e.g. opening data). */
   locate(run: ExpandedRun, path: KeyPath, isKey?: boolean): SourcePos;
+  /** What the expansion changed on its own (a dropped `seg` metric, `--dataroot`), to print. */
+  notes: string[];
+}
+
+/** Options of {@link expandAblation}. */
+export interface ExpandOptions {
+  /**
+   * Train every run on this folder (official layout: trainA/, trainB/, testA/, testB/) instead
+   * of the experiment's dataset, applied after the ablation's `set`. A `folder` experiment keeps
+   * its options and gets this `dataroot`; any other dataset is replaced by a folder loaded at
+   * the experiment's size (its `size` as `crop_size`, with the official 286 -> 256 margin as
+   * `load_size`). The sweep's name gets the folder's name (`default-horse2zebra`), so that its
+   * results do not mix with the built-in data's.
+   */
+  dataroot?: string;
 }
 
 /** Short labels for run names; other keys are used as they are. */
@@ -207,6 +234,47 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
   }
 }
 
+/**
+ * Whether setting `value` at `target` switches the dataset kind: a `dataset:` mapping or a
+ * `dataset.name` naming another dataset than the one in `config`.
+ */
+function switchesDataset(
+  config: Record<string, unknown>,
+  target: readonly string[],
+  value: unknown,
+): boolean {
+  if (target[0] !== "dataset") return false;
+  const current = isPlainObject(config.dataset) ? config.dataset.name : undefined;
+  if (target.length === 1) {
+    return isPlainObject(value) && value.name !== undefined && value.name !== current;
+  }
+  return target.length === 2 && target[1] === "name" && value !== current;
+}
+
+/**
+ * Sets a (dotted) key as {@link setAt} does, except that a new dataset kind replaces the
+ * dataset block (and forgets where its old options came from) instead of merging into it.
+ */
+function assign(
+  config: Record<string, unknown>,
+  origins: Map<string, Origin>,
+  target: readonly string[],
+  value: unknown,
+): void {
+  if (switchesDataset(config, target, value)) {
+    config.dataset = {};
+    for (const k of [...origins.keys()]) if (k.startsWith("dataset.")) origins.delete(k);
+  }
+  setAt(config, target, value);
+}
+
+/** A layer's entries with `dataset` and `dataset.name` first, so a switch precedes its options. */
+function datasetFirst(values: Record<string, unknown>): [string, unknown][] {
+  const first = (k: string) => k === "dataset" || k === "dataset.name";
+  const entries = Object.entries(values);
+  return [...entries.filter(([k]) => first(k)), ...entries.filter(([k]) => !first(k))];
+}
+
 /** Records where `value` (set at `target`) and everything inside it came from. */
 function trace(
   origins: Map<string, Origin>,
@@ -243,9 +311,9 @@ function applyLayer(
   origins: Map<string, Origin>,
   layer: Layer,
 ): void {
-  for (const [k, v] of Object.entries(layer.values)) {
+  for (const [k, v] of datasetFirst(layer.values)) {
     const target = k.split(".");
-    setAt(config, target, v);
+    assign(config, origins, target, v);
     trace(origins, target, v, { file: layer.file, path: [...layer.path, k] });
   }
 }
@@ -363,14 +431,47 @@ function dropUnknownKeys(
   }
 }
 
+/** Keys that only a sweep has: a file with one of them but no `experiment:` is no experiment. */
+const SWEEP_ONLY_KEYS = ABLATION_KEYS.filter((k) => k !== "experiment");
+
+const EMPTY_HINT = "expected a sweep (experiment: ../experiments/scenes_default.yaml, with " +
+  "variants:, grid:, seeds: ...) or an experiment (netG:, dataset:, ...; see " +
+  "experiments/folder.yaml)";
+
+/** A file name's stem as a sweep-name slug (`datasets/horse2zebra/` -> `horse2zebra`). */
+function folderSlug(path: string): string {
+  const base = path.replace(/\/+$/, "").split("/").pop() ?? "";
+  return base.replace(/[^A-Za-z0-9_.+-]/g, "_").replace(/^[^A-Za-z0-9]+/, "") || "folder";
+}
+
 /**
  * Reads an ablation (or experiment) file, expands its axes and validates every run. Throws a
  * {@link ConfigError} with every problem at once.
  */
-export async function expandAblation(file: string): Promise<ExpandedSweep> {
+export async function expandAblation(
+  file: string,
+  options: ExpandOptions = {},
+): Promise<ExpandedSweep> {
   const top = await readYaml(file);
   const problems = new Problems();
+  if (isPlainObject(top.value) && Object.keys(top.value).length === 0) {
+    problems.add(top.locate([]), [], `the file is empty; ${EMPTY_HINT}`);
+    throw new ConfigError(problems.sorted(1));
+  }
   const isAblation = isPlainObject(top.value) && "experiment" in top.value;
+  if (!isAblation && isPlainObject(top.value)) {
+    const sweepKeys = Object.keys(top.value).filter((k) => SWEEP_ONLY_KEYS.includes(k));
+    if (sweepKeys.length > 0) {
+      problems.add(
+        top.locate([sweepKeys[0]], "key"),
+        [],
+        `the file has sweep keys (${sweepKeys.join(", ")}) but no experiment: key naming the ` +
+          `experiment to vary; add one, e.g. experiment: ../experiments/scenes_default.yaml ` +
+          `(relative to this file)`,
+      );
+      throw new ConfigError(problems.sorted(1));
+    }
+  }
   let ablation: AblationFile;
   let expFile: YamlFile;
   if (isAblation) {
@@ -411,6 +512,14 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
       expFile.locate([]),
       [],
       `expected a mapping of experiment keys, got ${show(expFile.value)}`,
+    );
+    throw new ConfigError(problems.sorted(1));
+  }
+  if (expFile !== top && Object.keys(expFile.value).length === 0) {
+    problems.add(
+      top.locate(["experiment"], "value"),
+      ["experiment"],
+      `the experiment "${expFile.file}" is empty; expected experiment keys (netG:, dataset:, ...)`,
     );
     throw new ConfigError(problems.sorted(1));
   }
@@ -494,6 +603,36 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
   if (ablation.set) {
     applyLayer(baseConfig, baseOrigins, { file: top, path: ["set"], values: ablation.set });
   }
+  const notes: string[] = [];
+  if (options.dataroot !== undefined) {
+    const ds = baseConfig.dataset as Record<string, unknown>;
+    let values: Record<string, unknown>;
+    if (ds.name === "folder") {
+      values = { "dataset.dataroot": options.dataroot };
+    } else {
+      values = { dataset: { name: "folder", dataroot: options.dataroot } };
+      if (typeof ds.size === "number") {
+        // The sweep's compute budget stays that of its experiment: its image size, with the
+        // official load/crop margin (286 -> 256, README of the official code).
+        const crop = ds.size;
+        const load = Math.round(crop * 286 / 256);
+        values = {
+          dataset: { name: "folder", dataroot: options.dataroot, load_size: load, crop_size: crop },
+        };
+        notes.push(
+          `--dataroot: dataset ${ds.name} (${crop}x${crop}) replaced by folder "${options.dataroot}", ` +
+            `images resized to ${load} and cropped to ${crop} (the experiment's size with the ` +
+            `official 286 -> 256 margin; set dataset.load_size and dataset.crop_size in a sweep ` +
+            `file to change them)`,
+        );
+      } else {
+        notes.push(`--dataroot: dataset ${ds.name} replaced by folder "${options.dataroot}"`);
+      }
+    }
+    const flag = parseYaml(JSON.stringify(values), "--dataroot");
+    applyLayer(baseConfig, baseOrigins, { file: flag, path: [], values });
+  }
+  const expDatasetName = (experimentBase(expFile).dataset as Record<string, unknown>).name;
 
   // Expansion: variants x grid product x zip tuples x seeds.
   type Point = { layers: Layer[]; axes: AxisValue[]; seedAt?: number };
@@ -573,9 +712,9 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
         continue;
       }
       // A grid/zip value: its key is the axis key, its value the list item.
-      for (const [k, v] of Object.entries(layer.values)) {
+      for (const [k, v] of datasetFirst(layer.values)) {
         const target = k.split(".");
-        setAt(config, target, v);
+        assign(config, origins, target, v);
         trace(origins, target, v, {
           file: layer.file,
           path: [...layer.path, k, layer.item],
@@ -592,6 +731,7 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
       });
     }
     const name = nameOf(p.axes);
+    dropSeg(config, origins, { expFile, expDatasetName, notes });
     const checked = checkExperiment(config);
     const where = (path: KeyPath, isKey?: boolean) => locateIn(origins, expFile, path, isKey);
     if (!checked.ok) {
@@ -612,15 +752,41 @@ export async function expandAblation(file: string): Promise<ExpandedSweep> {
   });
   if (problems.list.length > 0) throw new ConfigError(problems.sorted(points.length));
 
+  const sweepName = ablation.name ?? stem(file);
   return {
-    name: ablation.name ?? stem(file),
+    name: options.dataroot !== undefined
+      ? `${sweepName}-${folderSlug(options.dataroot)}`
+      : sweepName,
     file,
     experimentFile: expFile.file,
     runs,
     compareTo: ablation.compare_to,
     mainMetric: ablation.main_metric,
     locate: (run, path, isKey) => locateIn(run.origins, expFile, path, isKey),
+    notes,
   };
+}
+
+/**
+ * Drops `seg` from an experiment's `eval.metrics` when the sweep (or `--dataroot`) switched to a
+ * dataset it does not apply to, noting it once. `seg` named by the sweep itself stays, and is
+ * reported by checkExperiment.
+ */
+function dropSeg(
+  config: Record<string, unknown>,
+  origins: Map<string, Origin>,
+  at: { expFile: YamlFile; expDatasetName: unknown; notes: string[] },
+): void {
+  const name = (config.dataset as Record<string, unknown> | undefined)?.name;
+  const ev = config.eval as { metrics?: unknown } | undefined;
+  if (typeof name !== "string" || name === at.expDatasetName || segApplies(name)) return;
+  if (!Array.isArray(ev?.metrics) || !ev.metrics.includes("seg")) return;
+  const from = origins.get("eval.metrics") ?? origins.get("eval");
+  if (from && from.file !== at.expFile) return;
+  ev.metrics = ev.metrics.filter((m) => m !== "seg");
+  const note = `eval.metrics: seg dropped (it scores label maps in the scenes palette; this ` +
+    `sweep trains on dataset ${name}, which has none), so no FCN scores are measured`;
+  if (!at.notes.includes(note)) at.notes.push(note);
 }
 
 /** The experiment file over the defaults, without the ablation's `set` (the diff base). */

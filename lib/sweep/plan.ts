@@ -114,6 +114,8 @@ export interface SweepPlan {
   compareTo?: string;
   /** The main metric (`main_metric`, `<direction>.<metric>`), when the file names one. */
   mainMetric?: string;
+  /** What the expansion changed on its own (a dropped `seg`, `--dataroot`), to print. */
+  notes?: string[];
 }
 
 /** Options of {@link planSweep}. */
@@ -130,6 +132,8 @@ export interface PlanOptions {
    * fixed answer.
    */
   resolveAuto?: () => Promise<string>;
+  /** Every run on this folder instead of its dataset (`--dataroot`; see ExpandOptions). */
+  dataroot?: string;
 }
 
 let autoPick: Promise<string> | undefined;
@@ -218,7 +222,7 @@ export async function openRunDataset(config: ExperimentConfig, readOnly = false)
  * rules that need the images.
  */
 export async function planSweep(file: string, options: PlanOptions = {}): Promise<SweepPlan> {
-  const sweep = await expandAblation(file);
+  const sweep = await expandAblation(file, { dataroot: options.dataroot });
   const opened = new Map<string, Promise<Dataset>>();
   const found: { run: ExpandedRun; problem: SchemaProblem }[] = [];
   const identified: { run: ExpandedRun; data: DataDescription; hash: string; steps: number }[] = [];
@@ -286,6 +290,7 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
     duplicates,
     ...(sweep.compareTo !== undefined ? { compareTo: sweep.compareTo } : {}),
     ...(sweep.mainMetric !== undefined ? { mainMetric: sweep.mainMetric } : {}),
+    ...(sweep.notes.length > 0 ? { notes: sweep.notes } : {}),
   };
 }
 

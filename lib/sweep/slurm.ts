@@ -27,6 +27,8 @@ export interface SlurmOptions {
   shards: number;
   /** `--backend` for every task, if given. */
   backend?: string;
+  /** `--dataroot` for every task (absolute), if given. */
+  dataroot?: string;
   /** CPUs per task (default 2: one wasm thread per job, two jobs). */
   cpus?: number;
 }
@@ -67,6 +69,7 @@ export function slurmScript(o: SlurmOptions): string {
     `"\${SLURM_CPUS_PER_TASK:-1}"`,
   ];
   if (o.backend) args.push("--backend", shellQuote(o.backend));
+  if (o.dataroot) args.push("--dataroot", shellQuote(o.dataroot));
   lines.push(
     "set -euo pipefail",
     `cd ${shellQuote(o.root)}`,
