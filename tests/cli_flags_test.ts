@@ -20,6 +20,8 @@ const TASKS: Record<string, string> = {
   data: "lib/cli/data.ts",
   metrics: "lib/cli/metrics.ts",
   translate: "lib/cli/translate.ts",
+  runs: "lib/cli/runs.ts",
+  clean: "lib/cli/clean.ts",
 };
 
 async function task(

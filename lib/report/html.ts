@@ -40,6 +40,8 @@ export interface HtmlOptions {
   events?: Record<string, string>;
   /** Run id -> the grids of its periodic evaluations, in step order. */
   stepGrids?: Record<string, StepGrid[]>;
+  /** Paragraphs added to the overview (the multi-sweep report's). */
+  notes?: string[];
 }
 
 /** A relative URL for a path of plain segments (run ids hold `,` and `=`). */
@@ -145,7 +147,7 @@ export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
-    ...summarySections(runs, { name: o.name, stats: o.stats }).map(sectionHtml),
+    ...summarySections(runs, { name: o.name, stats: o.stats, notes: o.notes }).map(sectionHtml),
     "<h2>Comparison grid</h2>",
     o.comparison
       ? `<p>Test images in rows; input, one column per variant (its lowest-seed completed run), ` +

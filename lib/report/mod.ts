@@ -15,6 +15,7 @@
  * | `svg.ts`        | inline SVG line charts                                                 |
  * | `html.ts`       | `index.html`: tables, grids, loss and metric-over-training curves       |
  * | `report.ts`     | `writeReport`: every output above                                      |
+ * | `compare.ts`    | `writeCompareReport`: several sweeps in one table set                   |
  *
  * ```ts
  * import { writeReport } from "./mod.ts";
@@ -85,6 +86,8 @@ export {
   formatStat,
   groupVariants,
   isLossAblation,
+  latexEscape,
+  latexStat,
   type MarkdownOptions,
   METHOD_TEXT,
   metricNames,
@@ -96,6 +99,7 @@ export {
   SUMMARY_CSV_COLUMNS,
   summaryCsv,
   summaryJson,
+  summaryLatex,
   summaryMarkdown,
   type SummaryRow,
   summaryRows,
@@ -115,6 +119,13 @@ export {
   type ScalarEvent,
 } from "./tfevents.ts";
 export { runVisuals } from "./grids.ts";
+export {
+  type CombinedSweeps,
+  CompareError,
+  type CompareOptions,
+  readSweeps,
+  writeCompareReport,
+} from "./compare.ts";
 export { type ChartOptions, COLORS, escapeXml, lineChart, type Series } from "./svg.ts";
 export {
   type HtmlOptions,

@@ -4,6 +4,7 @@
  *
  * ```
  * <sweep>/summary.csv, summary.json, summary.md   statistics tables (lib/report/tables.ts)
+ * <sweep>/summary.tex                             the same tables in LaTeX (booktabs)
  * <sweep>/runs.csv                                one row per run (lib/report/tables.ts)
  * <sweep>/comparison.png                          variants side by side (lib/viz/grids.ts)
  * <sweep>/index.html                              the page (lib/report/html.ts)
@@ -28,7 +29,7 @@
 import { ensureDir, exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
 import { runPaths, stepOfGridName } from "../sweep/run_dir.ts";
 import { readRuns, type RunRecord } from "./runs.ts";
-import { runsCsv, summaryCsv, summaryJson, summaryMarkdown } from "./tables.ts";
+import { runsCsv, summaryCsv, summaryJson, summaryLatex, summaryMarkdown } from "./tables.ts";
 import { sweepStatistics } from "./statistics.ts";
 import { encodeEvents, type ScalarEvent } from "./tfevents.ts";
 import { runVisuals } from "./grids.ts";
@@ -181,6 +182,7 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
   await put(joinPath(out, "runs.csv"), runsCsv(runs, tables));
   await put(joinPath(out, "summary.json"), summaryJson(runs, tables));
   await put(joinPath(out, "summary.md"), summaryMarkdown(runs, tables));
+  await put(joinPath(out, "summary.tex"), summaryLatex(runs, tables));
 
   const events: Record<string, string> = {};
   for (const r of runs) {

@@ -124,8 +124,11 @@ export interface FloorCheck {
 export interface Resolved {
   /** `AtoB.pixel_accuracy`-style name, or null when none applies. */
   spec: string | null;
-  /** `sweep.json` when the sweep file set it, else `default`. */
-  source: "sweep.json" | "default";
+  /**
+   * `sweep.json` when the sweep file set it, `given` when the caller named the references
+   * ({@link StatisticsOptions.references}: the multi-sweep report), else `default`.
+   */
+  source: "sweep.json" | "given" | "default";
 }
 
 /** Everything the report's tables show, computed once. */
@@ -158,6 +161,12 @@ export interface StatisticsOptions {
   mainMetric?: string | null;
   /** Run ids in plan order (sweep.json), for "the first variant"; default: sorted. */
   planOrder?: string[];
+  /**
+   * The references by `variant` axis value, instead of `compareTo`: in each context the variant
+   * whose name is one of these (the multi-sweep report passes each sweep's own reference, or
+   * the one `--compare-to` names).
+   */
+  references?: string[];
 }
 
 /**
@@ -495,7 +504,17 @@ export function sweepStatistics(runs: RunRecord[], o: StatisticsOptions = {}): S
   };
   const names = variants.filter((v) => v.name !== undefined).sort(byPlan).map((v) => v.name!);
   let compareTo: SweepStatistics["compareTo"];
-  if (o.compareTo) {
+  if (o.references) {
+    const missing = o.references.filter((r) => !names.includes(r));
+    compareTo = {
+      spec: o.references.join(", "),
+      source: "given",
+      note: missing.length > 0
+        ? `the reference(s) ${missing.map((m) => `"${m}"`).join(", ")} name no variant of ` +
+          `these runs`
+        : null,
+    };
+  } else if (o.compareTo) {
     compareTo = {
       spec: o.compareTo,
       source: "sweep.json",
@@ -517,7 +536,9 @@ export function sweepStatistics(runs: RunRecord[], o: StatisticsOptions = {}): S
   for (const members of contexts.values()) {
     // With a `variant` axis, the variant of that name among the same other axes and backend;
     // without one (a grid), the first grid point in plan order (sorted where it is unknown).
-    const ref = names.length > 0
+    const ref = o.references
+      ? members.find((v) => v.name !== undefined && o.references!.includes(v.name))
+      : names.length > 0
       ? members.find((v) => v.name === compareTo.spec)
       : [...members].sort(byPlan)[0];
     if (!ref) continue;

@@ -133,6 +133,8 @@ export interface TableOptions extends StatisticsOptions {
   name?: string;
   /** The statistics, when already computed (else computed from the runs and these options). */
   stats?: SweepStatistics;
+  /** Paragraphs added to the overview of `summary.md` and the page (the multi-sweep report's). */
+  notes?: string[];
 }
 
 function statsOf(runs: RunRecord[], o: TableOptions): SweepStatistics {
@@ -836,6 +838,8 @@ export function summarySections(runs: RunRecord[], o: TableOptions & { name: str
       ? `\`${s.compareTo.spec}\` (${
         s.compareTo.source === "sweep.json"
           ? "compare_to of the sweep file"
+          : s.compareTo.source === "given"
+          ? "as given"
           : s.compareTo.spec === "cyclegan"
           ? "default: the variant named cyclegan"
           : "default: the first variant"
@@ -862,6 +866,7 @@ export function summarySections(runs: RunRecord[], o: TableOptions & { name: str
     }); its spread over those overlapping subsets (kid_std) is not a spread over seeds and is ` +
     `left out of the tables (it is in runs.csv).`,
   ];
+  overview.push(...(o.notes ?? []));
   const out: Section[] = [{ level: 1, heading: `Sweep \`${o.name}\``, paragraphs: overview }];
   out.push(notLearnedSection(s));
   for (const d of directionsOf(s)) {
@@ -987,4 +992,105 @@ export function summaryMarkdown(runs: RunRecord[], o: MarkdownOptions): string {
     }
   }
   return lines.join("\n");
+}
+
+/** Escapes the characters LaTeX gives a meaning to in text (`_ % & # $ { } ~ ^ \`). */
+export function latexEscape(text: string): string {
+  return text.replace(
+    /[\\_%&#${}~^]/g,
+    (c) =>
+      c === "\\"
+        ? "\\textbackslash{}"
+        : c === "~"
+        ? "\\textasciitilde{}"
+        : c === "^"
+        ? "\\textasciicircum{}"
+        : `\\${c}`,
+  );
+}
+
+/**
+ * One LaTeX cell of a statistic: `mean $\pm$ h` with h the half-width of a symmetric 95 %
+ * interval (the t-interval over seeds), `mean [lo, hi]` for an asymmetric one (one run's
+ * bootstrap interval), the mean alone without an interval, `--` without a value.
+ */
+export function latexStat(s: MetricStat | undefined): string {
+  if (!s) return "--";
+  const m = formatNumber(s.mean);
+  if (!s.ci) return m;
+  const half = (s.ci.hi - s.ci.lo) / 2;
+  // The t-interval is mean +- half; a bootstrap percentile interval is not centred on the mean.
+  const symmetric = Math.abs(s.ci.lo + half - s.mean) <= 1e-9 * Math.max(1, Math.abs(s.mean));
+  return symmetric
+    ? `${m} $\\pm$ ${formatNumber(half)}`
+    : `${m} [${formatNumber(s.ci.lo)}, ${formatNumber(s.ci.hi)}]`;
+}
+
+/**
+ * `summary.tex`: per direction a booktabs table (`\toprule`, `\midrule`, `\bottomrule`; needs
+ * `\usepackage{booktabs}`) of variants x metrics, as `summary.md`'s first table: cells from
+ * {@link latexStat}, the best variant of a column in `\textbf`, `$\approx$` where not
+ * distinguishable from the reference, `?` where untested, the floors below a rule. Text is
+ * escaped ({@link latexEscape}); the same runs give the same bytes.
+ */
+export function summaryLatex(runs: RunRecord[], o: TableOptions & { name: string }): string {
+  const s = statsOf(runs, o);
+  const lines = [
+    `% cyclebench summary of ${
+      o.name.replaceAll("\n", " ")
+    }: deno task report (lib/report/README.md)`,
+    "% needs \\usepackage{booktabs}",
+  ];
+  for (const d of directionsOf(s)) {
+    const metrics = directionMetrics(s, d);
+    const family = s.comparisons.filter((c) => c.family === d);
+    const best = new Map(metrics.map((m) => [m, new Set(bestVariants(s.variants, m))]));
+    const cmp = new Map(family.map((c) => [keyOf(c.variant, c.metric), c]));
+    const row = (cells: string[]) => `${cells.join(" & ")} \\\\`;
+    const variantRows = s.variants.map((v) =>
+      row([
+        latexEscape(variantLabel(v)),
+        String(v.completed.length),
+        ...metrics.map((m) => {
+          const st = v.stats[m];
+          let cell = latexStat(st);
+          if (st && best.get(m)?.has(v.variant)) cell = `\\textbf{${cell}}`;
+          const c = cmp.get(keyOf(v.variant, m));
+          if (c && st) {
+            cell += c.distinguishable === false ? " $\\approx$" : c.distinguishable ? "" : " ?";
+          }
+          return cell;
+        }),
+      ])
+    );
+    const floorRows = (["identity", "untrained"] as const).flatMap((f) => {
+      const stats = metrics.map((m) => s.floors[f][m]);
+      const first = stats.find((x) => x !== undefined);
+      return first
+        ? [row([latexEscape(FLOOR_LABELS[f]), String(first.n), ...stats.map(latexStat)])]
+        : [];
+    });
+    const caption =
+      `${latexEscape(o.name)}, ${d}: mean $\\pm$ half-width of the 95 \\% t-interval over ` +
+      `seeds (one seed: mean [95 \\% bootstrap interval over test images]); bold: best; ` +
+      `$\\approx$: not distinguishable from the reference (Holm-adjusted p $\\geq$ ${ALPHA}); ` +
+      `?: untested.`;
+    lines.push(
+      "",
+      "\\begin{table}[t]",
+      "\\centering",
+      `\\caption{${caption}}`,
+      `\\begin{tabular}{lr${"l".repeat(metrics.length)}}`,
+      "\\toprule",
+      row(["variant", "n", ...metrics.map((m) => latexEscape(columnHeader(s, m)))]),
+      "\\midrule",
+      ...variantRows,
+      ...(floorRows.length > 0 ? ["\\midrule", ...floorRows] : []),
+      "\\bottomrule",
+      "\\end{tabular}",
+      "\\end{table}",
+    );
+  }
+  if (s.metrics.length === 0) lines.push("", "% no completed run has an evaluation");
+  return lines.join("\n") + "\n";
 }

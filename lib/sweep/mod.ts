@@ -18,6 +18,7 @@
  * |               | floors (identity, untrained G), bootstrap intervals over test images    |
  * | `progress.ts` | live progress lines on a terminal, plain lines elsewhere               |
  * | `slurm.ts`    | `--emit slurm`: an sbatch job array, one shard per task                 |
+ * | `clean.ts`    | `deno task clean`: old checkpoints, `*.restarted-*`, the image cache    |
  *
  * ```ts
  * import { formatListing, listSweep, planSweep, runSweep } from "./mod.ts";
@@ -162,6 +163,16 @@ export {
 } from "./evaluate.ts";
 export { formatDuration, ProgressBoard, type ProgressOptions } from "./progress.ts";
 export { shellQuote, type SlurmOptions, slurmScript } from "./slurm.ts";
+export {
+  applyClean,
+  CLEAN_KINDS,
+  type CleanItem,
+  type CleanKind,
+  type CleanPlan,
+  diskBytes,
+  formatBytes,
+  planClean,
+} from "./clean.ts";
 /** Types from other rooms that this module's signatures use. */
 export type { TrainConfig } from "../train/loop.ts";
 export type { DataDescription, Domain, UnalignedSource } from "../train/data.ts";

@@ -61,6 +61,7 @@ import {
   writeStatus,
 } from "./run_dir.ts";
 import { hostName } from "./lock.ts";
+import { pruneToFinalCheckpoint } from "./clean.ts";
 import { runGrid, visualsOf } from "../viz/grids.ts";
 
 /** What `config.resolved.json` holds. */
@@ -443,6 +444,11 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     const tEval = performance.now();
     const scores = await evaluate(result.model!, result.step, true);
     evalSeconds += (performance.now() - tEval) / 1000;
+    // A completed run keeps only its final checkpoint (resume and re-evaluation read only it;
+    // `keep_checkpoints` rotates while training); a failure to prune is a note, not a failure.
+    await pruneToFinalCheckpoint(dir).catch((e) =>
+      emit({ ev: "log", id: resolved.id, line: `old checkpoints kept: ${(e as Error).message}` })
+    );
     return await finish({
       status: "completed",
       weights_sha256: result.weightsSha256,

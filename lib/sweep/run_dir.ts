@@ -15,7 +15,8 @@
  *     metrics.jsonl        losses every print_freq steps, an evaluation every eval.every
  *                          steps, and the final evaluation (lib/sweep/run.ts)
  *     loss_log.txt         the official loss log
- *     checkpoints/         complete checkpoints (lib/train/checkpoint.ts)
+ *     checkpoints/         complete checkpoints (lib/train/checkpoint.ts); a completed run
+ *                          keeps only its final one (lib/sweep/clean.ts)
  *     images/              step_<8 digits>.png: the grid of each periodic evaluation (written
  *                          by the run); grid_final.png (written by the report)
  * ```

@@ -205,23 +205,84 @@ export async function runGrid(v: RunVisuals): Promise<Uint8Array> {
 }
 
 /**
+ * The most image pixels a comparison grid holds (both blocks, every column): about 6 MB of raw
+ * RGB, so that a sweep of 64 variants gives a PNG of a few MB. The paper sweep's grid (7 columns
+ * of 64 px images) is far below it and drawn as before.
+ */
+export const COMPARISON_MAX_PIXELS = 2_000_000;
+
+/**
+ * How a comparison grid of `columns` columns of `side`-pixel images fits
+ * {@link COMPARISON_MAX_PIXELS}: first fewer test images per column (down to 2 of
+ * {@link GRID_IMAGES}), then the images shrunk by an integer factor (box average), never below
+ * {@link MIN_CELL} pixels. `rows`: test images shown; `shrink`: the factor (1: as they are).
+ */
+export function comparisonFit(columns: number, side: number): { rows: number; shrink: number } {
+  const shown = (f: number) => {
+    const s = Math.max(1, Math.floor(side / f));
+    return s * Math.max(1, Math.floor(MIN_CELL / s));
+  };
+  const area = (rows: number, f: number) => 2 * rows * columns * shown(f) ** 2;
+  let rows = GRID_IMAGES;
+  while (rows > 2 && area(rows, 1) > COMPARISON_MAX_PIXELS) rows--;
+  let shrink = 1;
+  while (
+    area(rows, shrink) > COMPARISON_MAX_PIXELS && Math.floor(side / (shrink + 1)) >= MIN_CELL
+  ) {
+    shrink++;
+  }
+  return { rows, shrink };
+}
+
+/** `p` shrunk by the integer factor `f`: each output pixel the rounded mean of an f x f box. */
+export function shrinkPixels(p: Pixels, f: number): Pixels {
+  if (f <= 1) return p;
+  const width = Math.max(1, Math.floor(p.width / f));
+  const height = Math.max(1, Math.floor(p.height / f));
+  const ch = p.channels;
+  const data = new Uint8Array(width * height * ch);
+  const n = f * f;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < ch; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < f; dy++) {
+          const row = ((y * f + dy) * p.width + x * f) * ch + c;
+          for (let dx = 0; dx < f; dx++) sum += p.data[row + dx * ch];
+        }
+        // Integer arithmetic only: the same pixels give the same bytes everywhere.
+        data[(y * width + x) * ch + c] = Math.floor((2 * sum + n) / (2 * n));
+      }
+    }
+  }
+  return { width, height, channels: ch, data };
+}
+
+/**
  * The sweep's comparison grid: for each direction a block with `input`, one column per variant
  * (its first visual set: `fake_B` resp. `fake_A`) and, when paired, `ground_truth`.
- * `variants` is `[name, visuals]` in column order.
+ * `variants` is `[name, visuals]` in column order. Many columns show fewer test images, then
+ * smaller ones ({@link comparisonFit}), so the PNG stays a few MB.
  */
 export async function comparisonGrid(
   variants: Array<[string, RunVisuals]>,
 ): Promise<Uint8Array | undefined> {
   if (variants.length === 0) return undefined;
   const first = variants[0][1];
+  const all = variants.flatMap(([, v]) => [...v.A, ...v.B].flatMap((x) => x.images));
+  const side = Math.max(1, ...all.map((p) => Math.max(p.width, p.height)));
+  const columns = variants.length + 1 + (first.paired ? 1 : 0);
+  const fit = comparisonFit(columns, side);
+  const fitted = (images: Pixels[]) =>
+    images.slice(0, fit.rows).map((p) => shrinkPixels(p, fit.shrink));
   const blocks: GridBlock[] = (["A", "B"] as const).map((side) => {
     const other = side === "A" ? "B" : "A";
     return {
       columns: [
-        { name: `input real_${side}`, images: first[side][0].images },
-        ...variants.map(([name, v]) => ({ name, images: v[side][1].images })),
+        { name: `input real_${side}`, images: fitted(first[side][0].images) },
+        ...variants.map(([name, v]) => ({ name, images: fitted(v[side][1].images) })),
         ...(first.paired
-          ? [{ name: `ground truth,real_${other}`, images: first[other][0].images }]
+          ? [{ name: `ground truth,real_${other}`, images: fitted(first[other][0].images) }]
           : []),
       ],
     };

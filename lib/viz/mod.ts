@@ -27,6 +27,8 @@ export {
   textWidth,
 } from "./font.ts";
 export {
+  COMPARISON_MAX_PIXELS,
+  comparisonFit,
   comparisonGrid,
   drawGrid,
   GRID_IMAGES,
@@ -36,6 +38,7 @@ export {
   MIN_CELL,
   runGrid,
   type RunVisuals,
+  shrinkPixels,
   type Visual,
   visualsOf,
   wrapLabel,
