@@ -34,7 +34,12 @@ async function sweep(out: string): Promise<string[]> {
     { variant: "cyclegan", seed: 1, status: "completed", eval: fixtureEval(1), backend: "wasm" },
     { variant: "gan_alone", seed: 0, status: "failed", error: "boom", backend: "wasm" },
   ]);
-  await Deno.writeTextFile(`${out}/sweep.json`, JSON.stringify({ name: "fx" }));
+  // main_metric as a sweep file sets it (the default would be FID: these records have no
+  // untrained-floor comparisons to prefer another).
+  await Deno.writeTextFile(
+    `${out}/sweep.json`,
+    JSON.stringify({ name: "fx", main_metric: "AtoB.l1" }),
+  );
   for (const id of ids) {
     for (const name of ["step_00000001", "step_00000002", "step_00000004"]) {
       await Deno.mkdir(`${out}/runs/${id}/checkpoints/${name}`, { recursive: true });
@@ -53,7 +58,7 @@ Deno.test("runLines() lists every run with the report's main metric", async () =
   try {
     await sweep(out);
     const lines = await runLines(out);
-    assertEquals(lines.mainMetric, "AtoB L1"); // the default without per-pixel acc
+    assertEquals(lines.mainMetric, "AtoB L1"); // sweep.json's main_metric
     assertEquals(
       lines.runs.map((r) => [r.variant, r.seed, r.status, r.step, r.backend, r.main]),
       [

@@ -606,10 +606,13 @@ function floorRows(s: SweepStatistics, metrics: string[], trailing: string[] = [
     const stats = metrics.map((m) => s.floors[f][m]);
     const first = stats.find((x) => x !== undefined);
     if (!first) return [];
+    // The row's method: the first metric's that has an interval (the identity floor's FID and
+    // KID have none, and would otherwise name the whole row "none").
+    const described = stats.find((x) => x?.ci) ?? first;
     return [[
       FLOOR_LABELS[f],
       String(first.n),
-      first.method,
+      described.method,
       ...stats.map((x) => formatStat(x, first.n)),
       ...trailing,
     ]];

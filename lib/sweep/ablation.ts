@@ -183,8 +183,8 @@ export interface AblationFile {
   compare_to?: string;
   /**
    * The sweep's main metric, `<direction>.<metric>` (`AtoB.pixel_accuracy`, `AtoB.fid`): what
-   * "learned something" is tested on. Default: the labels -> photo FCN score where `seg` is
-   * measured, else AtoB L1 where the test split is paired, else AtoB FID.
+   * "learned something" is tested on. Default: AtoB L1 where the test split is paired, else AtoB
+   * FID, else the labels -> photo FCN score (lib/report/README.md says why).
    */
   main_metric?: string;
 }
