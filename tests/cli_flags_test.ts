@@ -5,10 +5,9 @@
  * that `ablate` and `backends` say they use and why. Only --help, --dry-run and error paths:
  * nothing trains.
  */
+import { runScript, type ScriptOutput } from "./_cli.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { closestFlag, HELP_FLAG, helpText } from "../lib/cli/_flags.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
 
 /** The entry point of each `deno task` in deno.json (translate: tests/translate_test.ts). */
 const TASKS: Record<string, string> = {
@@ -24,18 +23,8 @@ const TASKS: Record<string, string> = {
   clean: "lib/cli/clean.ts",
 };
 
-async function task(
-  name: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}${TASKS[name]}`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function task(name: string, ...args: string[]): Promise<ScriptOutput> {
+  return runScript(TASKS[name], ...args);
 }
 
 /** Runs the commands one after another (gentle on a loaded 2-core machine). */

@@ -4,6 +4,7 @@
  * checkpoints of completed runs, `*.restarted-*` leftovers, the image cache), `--dry-run`
  * removing nothing, and the refusals (not a sweep directory: exit 2; a live sweep's lock: exit 3).
  */
+import { runScript, type ScriptOutput } from "./_cli.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { fixtureEval, writeFixtureSweep } from "../lib/report/_fixtures.ts";
 import { formatRunLines, runLines } from "../lib/cli/runs.ts";
@@ -11,20 +12,8 @@ import { formatBytes, planClean, pruneToFinalCheckpoint } from "../lib/sweep/cle
 import { exists } from "../lib/io/atomic.ts";
 import { ablate, tinyExperiment, writeFiles } from "../lib/sweep/_fixtures.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-
-async function cli(
-  file: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}lib/cli/${file}`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function cli(file: string, ...args: string[]): Promise<ScriptOutput> {
+  return runScript(`lib/cli/${file}`, ...args);
 }
 
 /** A sweep of two completed runs and a failed one, each with three checkpoints on disk. */

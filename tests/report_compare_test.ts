@@ -3,6 +3,7 @@
  * LaTeX tables (`summary.tex`), and the comparison grid's size limit, on fixture sweeps written
  * here (no training).
  */
+import { runScript, type ScriptOutput } from "./_cli.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { fixtureEval, writeFixtureSweep } from "../lib/report/_fixtures.ts";
 import { readSweeps, writeCompareReport } from "../lib/report/compare.ts";
@@ -19,19 +20,8 @@ import {
 } from "../lib/viz/grids.ts";
 import type { Pixels } from "../lib/data/pixels.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-
-async function report(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}lib/cli/report.ts`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function report(...args: string[]): Promise<ScriptOutput> {
+  return runScript("lib/cli/report.ts", ...args);
 }
 
 /** Two sweeps `lr_a`, `lr_b` of cyclegan and gan_alone over 3 seeds (b's values offset by 1). */

@@ -20,9 +20,10 @@
  * ```
  * @module
  */
+import { sweepDirArg } from "./_sweep_dir.ts";
 import { runMain, UserError } from "./_errors.ts";
 import { HELP_FLAG, helpText, parseCli } from "./_flags.ts";
-import { exists, joinPath } from "../io/atomic.ts";
+import { joinPath } from "../io/atomic.ts";
 import { acquireLock, holderAlive, LockBusyError, readLock } from "../sweep/lock.ts";
 import {
   applyClean,
@@ -89,19 +90,7 @@ async function main(args: string[]): Promise<number> {
     console.log(helpText(CLI));
     return 0;
   }
-  if (positionals.length !== 1) {
-    throw new UserError(`expected one sweep directory, got ${positionals.length}; ${USAGE}`, 2);
-  }
-  const dir = positionals[0];
-  if (
-    !(await exists(joinPath(dir, "runs"))) && !(await exists(joinPath(dir, "sweep.json")))
-  ) {
-    throw new UserError(
-      `"${dir}" is not a sweep directory: expected a folder with sweep.json or a runs/ ` +
-        `subfolder; nothing removed`,
-      2,
-    );
-  }
+  const dir = await sweepDirArg(positionals, USAGE, "nothing removed");
   const kinds = CLEAN_KINDS.filter((k) => values[k]);
   if (kinds.length === 0) {
     const plan = await planClean(dir, { checkpoints: true, restarted: true, cache: true });

@@ -12,9 +12,9 @@
  * A DIR that is not a sweep directory (no `runs/` folder) prints one line and exits with 2.
  * @module
  */
-import { runMain, UserError } from "./_errors.ts";
+import { sweepDirArg } from "./_sweep_dir.ts";
+import { runMain } from "./_errors.ts";
 import { HELP_FLAG, helpText, parseCli } from "./_flags.ts";
-import { exists, joinPath } from "../io/atomic.ts";
 import { backendName, readRuns, type RunRecord } from "../report/runs.ts";
 import { readSweepFile } from "../report/report.ts";
 import { sweepStatistics } from "../report/statistics.ts";
@@ -108,16 +108,7 @@ async function main(args: string[]): Promise<number> {
     console.log(helpText(CLI));
     return 0;
   }
-  if (positionals.length !== 1) {
-    throw new UserError(`expected one sweep directory, got ${positionals.length}; ${USAGE}`, 2);
-  }
-  const dir = positionals[0];
-  if (!(await exists(joinPath(dir, "runs")))) {
-    throw new UserError(
-      `"${dir}" is not a sweep directory: expected a folder with a runs/ subfolder`,
-      2,
-    );
-  }
+  const dir = await sweepDirArg(positionals, USAGE);
   const lines = await runLines(dir);
   if (values.json) {
     console.log(JSON.stringify({ main_metric: lines.mainMetric, runs: lines.runs }, null, 2));
