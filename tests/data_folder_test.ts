@@ -8,7 +8,13 @@ import { Image } from "imagescript";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 import { tf } from "../lib/tf.ts";
 import { Rng } from "../lib/nn/rng.ts";
-import { benchLoading, clearMemoryCache, DatasetError, openDataset } from "../lib/data/mod.ts";
+import {
+  benchLoading,
+  clearMemoryCache,
+  DatasetError,
+  describeSkipped,
+  openDataset,
+} from "../lib/data/mod.ts";
 import { encodePng, listImages } from "../lib/data/io.ts";
 import type { Pixels } from "../lib/data/pixels.ts";
 import { checkFolder } from "../lib/data/check.ts";
@@ -211,6 +217,7 @@ Deno.test("folder dataset stops with a clear error on missing, empty or bad data
     assertEquals(ds.train.sizeA, 4);
     assertEquals(ds.warnings.length, 1);
     assertMatch(warnings[0], /warning: skipped ".*broken\.png"/);
+    assertEquals(ds.skipped, [{ folder: "trainA", file: "broken.png" }]);
     await Deno.writeTextFile(`${root}/trainA/text.jpg`, "hello");
     e = await assertRejects(() => openDataset("folder", o), DatasetError);
     assertMatch(e.message, /broken\.png/);
@@ -289,4 +296,14 @@ Deno.test("benchLoading(): a cached 64x64 pair loads in well under a millisecond
     await Deno.remove(root, { recursive: true });
     clearMemoryCache();
   }
+});
+
+Deno.test("describeSkipped() names the first 5 skipped images of each folder, then how many more", () => {
+  const files = (folder: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ folder, file: `${i}.png` }));
+  assertEquals(describeSkipped([]), []);
+  assertEquals(describeSkipped([...files("trainA", 7), ...files("testB", 1)]), [
+    "skipped 7 unreadable image(s) in trainA/: 0.png, 1.png, 2.png, 3.png, 4.png and 2 more",
+    "skipped 1 unreadable image(s) in testB/: 0.png",
+  ]);
 });

@@ -174,6 +174,35 @@ Deno.test("deno task ablate --dataroot DIR checks the folder first and runs the 
   }
 });
 
+Deno.test("a sweep on a folder with on_bad_image: skip names the skipped image on the console and in status.json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cyclebench_sweep_skip_" });
+  try {
+    const data = await folder(`${dir}/mine`);
+    // A PNG signature and then nothing a decoder can use.
+    await Deno.writeFile(
+      `${data}/trainA/broken.png`,
+      new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 1, 2]),
+    );
+    await writeFiles(dir, {
+      "exp.yaml": tinyExperiment({ steps: 2 }),
+      "mine.yaml": `experiment: exp.yaml\nset:\n  dataset: { name: folder, dataroot: ${data}, ` +
+        `load_size: 36, crop_size: 32, cache_dir: null, on_bad_image: skip }\n`,
+    });
+    const r = await ablate([`${dir}/mine.yaml`, "--out", `${dir}/out`]);
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertMatch(
+      r.stdout + r.stderr,
+      /skipped 1 unreadable image\(s\) in trainA\/: broken\.png/,
+    );
+    const sweep = JSON.parse(await Deno.readTextFile(`${dir}/out/sweep.json`));
+    const status = JSON.parse(await Deno.readTextFile(`${sweep.runs[0].dir}/status.json`));
+    assertEquals(status.status, "completed");
+    assertEquals(status.skipped_images, { count: 1, first: ["trainA/broken.png"] });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("experiments/folder.yaml is a valid template, and runs on a folder given with --dataroot", async () => {
   const sweep = await expandAblation(`${REPO_ROOT}/experiments/folder.yaml`);
   assertEquals(sweep.runs[0].config.dataset.name, "folder");

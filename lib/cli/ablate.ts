@@ -57,6 +57,7 @@ import { matchesRun, planSweep, shardRuns } from "../sweep/plan.ts";
 import { defaultOut, formatListing, listSweep, REPO_ROOT, runSweep } from "../sweep/sweep.ts";
 import { LockBusyError } from "../sweep/lock.ts";
 import { slurmScript } from "../sweep/slurm.ts";
+import { benchFigures, sweepEstimateLine } from "../sweep/estimate.ts";
 import { ensureDir, IoError, joinPath, writeFileAtomic } from "../io/atomic.ts";
 
 /** The ablation run when none is given. */
@@ -299,8 +300,28 @@ async function main(args: string[]): Promise<number> {
   for (const note of plan.notes ?? []) {
     (values["dry-run"] ? console.error : console.log)(`note: ${note}`);
   }
+  const listing = values.emit === undefined || values["dry-run"]
+    ? await listSweep(plan, options)
+    : undefined;
+  if (listing) {
+    // Issue 19: a plan that would train for hours says so before it starts (stderr; never a
+    // prompt, CI has no stdin). Partial runs count their remaining steps; reeval runs none.
+    const line = sweepEstimateLine(
+      listing.runs.filter((l) => l.willRun).map(({ run, state }) => ({
+        input: { ...run.config, imageSize: run.data.imageSize, batch: run.config.batch_size },
+        steps: matchesRun(run, options.restart ?? [])
+          ? run.totalSteps
+          : state.kind === "reeval"
+          ? 0
+          : run.totalSteps - ("step" in state ? state.step : 0),
+      })),
+      await benchFigures(`${REPO_ROOT}/results/bench`),
+      { jobs, showFile: (f) => f.replace(`${REPO_ROOT}/`, "") },
+    );
+    if (line) console.error(line);
+  }
   if (values["dry-run"]) {
-    const text = formatListing(plan, await listSweep(plan, options));
+    const text = formatListing(plan, listing!);
     await Deno.stdout.write(new TextEncoder().encode(text));
     return 0;
   }

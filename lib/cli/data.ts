@@ -19,7 +19,13 @@
 import { z } from "zod";
 import { runMain, UserError } from "./_errors.ts";
 import { HELP_FLAG, helpText, intFlag, parseCli } from "./_flags.ts";
-import { DATASET_NAMES, datasetEntry, isDatasetName, resolveDatasetOptions } from "../data/mod.ts";
+import {
+  DATASET_NAMES,
+  datasetEntry,
+  isDatasetName,
+  resolveDatasetOptions,
+  SKIPPED_SHOWN,
+} from "../data/mod.ts";
 import { checkFolder, type FolderReport } from "../data/check.ts";
 import type { RawFolder } from "../data/_common.ts";
 import { encodePng } from "../data/io.ts";
@@ -313,7 +319,10 @@ function printReport(r: FolderReport): void {
       `  ${name}/: ${d.images} images${d.bad.length ? `, ${d.bad.length} bad` : ""}` +
         `${sizes.length ? `; ${shown}` : ""}${kinds ? `; ${kinds}` : ""}`,
     );
-    for (const b of d.bad.slice(0, 5)) console.log(`    bad: ${b.error}`);
+    for (const b of d.bad.slice(0, SKIPPED_SHOWN)) console.log(`    bad: ${b.error}`);
+    if (d.bad.length > SKIPPED_SHOWN) {
+      console.log(`    and ${d.bad.length - SKIPPED_SHOWN} more bad image(s)`);
+    }
   }
   for (const [ph, p] of Object.entries(r.pairing)) {
     console.log(`  ${ph}: ${p.paired ? "paired" : `${p.pairs} pairs by name`}`);

@@ -57,6 +57,42 @@ export interface Dataset {
   test(): Promise<TestSplit>;
   /** Messages about images that were skipped (`on_bad_image: skip`). */
   readonly warnings: readonly string[];
+  /**
+   * The images that were skipped, by folder: the training split's when opened, the test
+   * split's added when {@link Dataset.test} loads it. {@link describeSkipped} words them.
+   */
+  readonly skipped: readonly SkippedImage[];
+}
+
+/** An image left out because it could not be read or decoded (`on_bad_image: skip`). */
+export interface SkippedImage {
+  /** The folder it is in, as the dataset names it (`trainA`). */
+  readonly folder: string;
+  /** Its path inside that folder (`sub/a.png`). */
+  readonly file: string;
+}
+
+/** How many skipped images {@link describeSkipped} names before "and N more". */
+export const SKIPPED_SHOWN = 5;
+
+/**
+ * One line per folder naming its skipped images (the first {@link SKIPPED_SHOWN}, then
+ * "and N more"), so that a run on fewer images than the folder holds says so.
+ *
+ * @example
+ * ```ts
+ * describeSkipped([{ folder: "trainA", file: "a.png" }]);
+ * // ["skipped 1 unreadable image(s) in trainA/: a.png"]
+ * ```
+ */
+export function describeSkipped(skipped: readonly SkippedImage[]): string[] {
+  const byFolder = new Map<string, string[]>();
+  for (const s of skipped) byFolder.set(s.folder, [...(byFolder.get(s.folder) ?? []), s.file]);
+  return [...byFolder].map(([folder, files]) =>
+    `skipped ${files.length} unreadable image(s) in ${folder}/: ` +
+    files.slice(0, SKIPPED_SHOWN).join(", ") +
+    (files.length > SKIPPED_SHOWN ? ` and ${files.length - SKIPPED_SHOWN} more` : "")
+  );
 }
 
 /** The raw images of one folder of a built-in dataset (for `data export`). */

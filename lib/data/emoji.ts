@@ -29,6 +29,7 @@ import {
   DatasetError,
   type OpenContext,
   type RawFolder,
+  type SkippedImage,
   type TestSplit,
 } from "./_common.ts";
 import { PixelCache } from "./cache.ts";
@@ -347,8 +348,14 @@ export async function openEmoji(o: EmojiOptions, context: OpenContext = {}): Pro
   const { dirA, dirB, split } = await catalogue(o, warn);
   const cache = new PixelCache({ dir: o.cache_dir, memoryBytes: o.memory_cache_mb * 1024 * 1024 });
   const warnings: string[] = [];
+  const skipped: SkippedImage[] = [];
   const cap = <T>(xs: T[]) => (o.max_dataset_size === null ? xs : xs.slice(0, o.max_dataset_size));
-  const load = async (fs: ImageFile[], channels: number, stage: "train" | "eval") => {
+  const load = async (
+    fs: ImageFile[],
+    folder: string,
+    channels: number,
+    stage: "train" | "eval",
+  ) => {
     const make = (img: Pixels) =>
       stage === "train"
         ? prepare(atSize(img, o.size), o, channels)
@@ -356,6 +363,7 @@ export async function openEmoji(o: EmojiOptions, context: OpenContext = {}): Pro
     const variant = `e${o.size}-${preparedVariant(o, channels, stage)}`;
     const d = await loadImageFiles(fs, make, variant, cache, "skip", warn);
     warnings.push(...d.skipped);
+    skipped.push(...d.skippedNames.map((file) => ({ folder, file })));
     return d;
   };
   for (const [name, list] of [["train A", split.trainA], ["train B", split.trainB]] as const) {
@@ -363,8 +371,18 @@ export async function openEmoji(o: EmojiOptions, context: OpenContext = {}): Pro
       throw new DatasetError(`emoji: no ${name} images for vendors ${o.vendor_a} -> ${o.vendor_b}`);
     }
   }
-  const trainA = await load(cap(files(dirA, o.vendor_a, split.trainA)), o.input_nc, "train");
-  const trainB = await load(cap(files(dirB, o.vendor_b, split.trainB)), o.output_nc, "train");
+  const trainA = await load(
+    cap(files(dirA, o.vendor_a, split.trainA)),
+    "trainA",
+    o.input_nc,
+    "train",
+  );
+  const trainB = await load(
+    cap(files(dirB, o.vendor_b, split.trainB)),
+    "trainB",
+    o.output_nc,
+    "train",
+  );
   const list = (d: LoadedDomain) => ({
     length: d.refs.length,
     get: (i: number) => cache.get(d.refs[i]),
@@ -383,8 +401,8 @@ export async function openEmoji(o: EmojiOptions, context: OpenContext = {}): Pro
   );
   let test: Promise<TestSplit> | undefined;
   const loadTest = async (): Promise<TestSplit> => {
-    const a = await load(files(dirA, o.vendor_a, split.test), o.input_nc, "eval");
-    const b = await load(files(dirB, o.vendor_b, split.test), o.output_nc, "eval");
+    const a = await load(files(dirA, o.vendor_a, split.test), "testA", o.input_nc, "eval");
+    const b = await load(files(dirB, o.vendor_b, split.test), "testB", o.output_nc, "eval");
     const size: [number, number] = cropsRandomly(o.preprocess)
       ? [o.crop_size, o.crop_size]
       : [o.size, o.size];
@@ -401,6 +419,7 @@ export async function openEmoji(o: EmojiOptions, context: OpenContext = {}): Pro
     train,
     hasTest: split.test.length > 0,
     warnings,
+    skipped,
     test() {
       test ??= loadTest().catch((e) => {
         test = undefined;

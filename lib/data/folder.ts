@@ -29,6 +29,7 @@ import {
   type DatasetEntry,
   DatasetError,
   type OpenContext,
+  type SkippedImage,
   type TestSplit,
 } from "./_common.ts";
 import { type CacheRef, PixelCache } from "./cache.ts";
@@ -169,7 +170,7 @@ async function domainFiles(root: string, folder: string, limit: number | null) {
 /**
  * Reads, hashes, decodes and prepares (`make`) each file through the cache. An unreadable
  * file throws a DatasetError naming it, or with `policy: "skip"` is left out, reported to
- * `warn` and listed in `skipped`.
+ * `warn` and listed in `skipped` (the message) and `skippedNames` (its name).
  */
 export async function loadImageFiles(
   files: ImageFile[],
@@ -178,10 +179,11 @@ export async function loadImageFiles(
   cache: PixelCache,
   policy: FolderOptions["on_bad_image"],
   warn: (message: string) => void,
-): Promise<LoadedDomain & { skipped: string[] }> {
+): Promise<LoadedDomain & { skipped: string[]; skippedNames: string[] }> {
   const refs: CacheRef[] = [];
   const names: string[] = [];
   const skipped: string[] = [];
+  const skippedNames: string[] = [];
   for (const file of files) {
     let bytes: Uint8Array;
     try {
@@ -199,10 +201,11 @@ export async function loadImageFiles(
       if (!(e instanceof DatasetError) || policy === "error") throw e;
       const message = `skipped ${e.message.replace(/^cannot read image /, "")}`;
       skipped.push(message);
+      skippedNames.push(file.name);
       warn(`warning: ${message}`);
     }
   }
-  return { refs, names, skipped };
+  return { refs, names, skipped, skippedNames };
 }
 
 /** The one [h, w] all images share, or a DatasetError listing the sizes found. */
@@ -270,6 +273,7 @@ export async function openFolder(
     memoryBytes: o.memory_cache_mb * 1024 * 1024,
   });
   const warnings: string[] = [];
+  const skipped: SkippedImage[] = [];
   const folders = { A: `${o.phase}A`, B: `${o.phase}B` };
   // List both folders first, so a missing trainB/ is reported before trainA/ is decoded.
   const filesA = await domainFiles(root, folders.A, o.max_dataset_size);
@@ -292,6 +296,7 @@ export async function openFolder(
       warn,
     );
     warnings.push(...d.skipped);
+    skipped.push(...d.skippedNames.map((file) => ({ folder, file })));
     if (d.refs.length === 0) {
       throw new DatasetError(
         `"${root}/${folder}" has no readable images: all ${files.length} were skipped as bad`,
@@ -356,6 +361,7 @@ export async function openFolder(
     train,
     hasTest,
     warnings,
+    skipped,
     test() {
       // A failed load is not remembered, so a fixed folder can be retried.
       test ??= loadTest().catch((e) => {

@@ -31,10 +31,13 @@ export {
   type Dataset,
   type DatasetEntry,
   DatasetError,
+  describeSkipped,
   type Domain,
   type ImageSet,
   type OpenContext,
   type RawFolder,
+  SKIPPED_SHOWN,
+  type SkippedImage,
   type TestSplit,
   type UnalignedSource,
 } from "./_common.ts";

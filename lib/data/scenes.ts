@@ -258,6 +258,7 @@ export function openScenes(o: ScenesOptions): Promise<Dataset> {
     train,
     hasTest: true,
     warnings: [],
+    skipped: [],
     test: () => (test ??= Promise.resolve().then(makeTest)),
   });
 }

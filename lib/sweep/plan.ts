@@ -210,7 +210,7 @@ export function datasetOptions(
   return { name: name as DatasetName, options: o };
 }
 
-/** Opens a run's dataset (quietly: warnings are collected by the dataset). */
+/** Opens a run's dataset (quietly: it collects what it skips, and executeRun reports that). */
 export async function openRunDataset(config: ExperimentConfig, readOnly = false): Promise<Dataset> {
   const { name, options } = datasetOptions(config, readOnly);
   return await openDataset(name, options as never, { warn: () => {} });

@@ -35,7 +35,7 @@ import { initialGenerators, train, type TrainConfig } from "../train/loop.ts";
 import { canonicalJson, latestCheckpoint } from "../train/checkpoint.ts";
 import { type CycleGan, disposeCycleGan, type StepLosses } from "../train/cyclegan.ts";
 import { type DataDescription, describeSource } from "../train/data.ts";
-import type { TestSplit } from "../data/mod.ts";
+import { describeSkipped, SKIPPED_SHOWN, type TestSplit } from "../data/mod.ts";
 import {
   appendLine,
   ensureDir,
@@ -239,6 +239,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     error: null,
   };
   delete status.diverged;
+  delete status.skipped_images;
   delete status.weights_sha256;
   delete status.eval;
   delete status.eval_hash;
@@ -272,6 +273,22 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
   try {
     const backend = await activate(options.backend ?? resolved.config.backend);
     const ds = await openRunDataset(resolved.config);
+    // The dataset collects what it skipped; say it here and in status.json (issue 19: the
+    // run would otherwise train on fewer images than the folder holds without a word).
+    let skippedShown = 0;
+    const reportSkipped = () => {
+      for (const line of describeSkipped(ds.skipped.slice(skippedShown))) {
+        emit({ ev: "log", id: resolved.id, line });
+      }
+      skippedShown = ds.skipped.length;
+      if (ds.skipped.length > 0) {
+        status.skipped_images = {
+          count: ds.skipped.length,
+          first: ds.skipped.slice(0, SKIPPED_SHOWN).map((s) => `${s.folder}/${s.file}`),
+        };
+      }
+    };
+    reportSkipped();
     const data = describeSource(ds.train);
     if (canonicalJson(data) !== canonicalJson(resolved.data)) {
       throw new Error(
@@ -326,6 +343,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     const testSplit = async (): Promise<TestSplit | undefined> => {
       if (test === undefined && ds.hasTest) {
         test = await ds.test();
+        reportSkipped();
         if (!test.paired && metrics.length > 0) {
           metrics = metrics.filter((m) => m === "fid" || m === "kid");
           emit({

@@ -92,6 +92,11 @@ export interface RunStatus {
   host: string | null;
   /** Why the run failed, diverged or was interrupted (a path for I/O errors). */
   error: string | null;
+  /**
+   * Images the dataset left out as unreadable (`on_bad_image: skip`), when any: how many,
+   * and the first few as `folder/file`.
+   */
+  skipped_images?: { count: number; first: string[] };
   /** When diverged: the step and the non-finite losses. */
   diverged?: { step: number; losses: string[] };
   /** SHA-256 of the final weights (completed runs). */
