@@ -15,8 +15,8 @@ export type Better = "higher" | "lower";
 
 /**
  * The raw metric names of an evaluation record (lib/sweep/evaluate.ts) and which way they are
- * better. Distances and errors (L1, FID, KID) are lower-is-better; similarities and
- * accuracies higher-is-better. `kid_std` is a spread, not a score, and has no direction.
+ * better. Distances and errors (L1, FID, KID, Delta-E, histogram distance) are
+ * lower-is-better; similarities and accuracies (SSIM, edge SSIM, edge IoU) higher-is-better. `kid_std` is a spread, not a score, and has no direction.
  */
 export const METRIC_BETTER: Readonly<Record<string, Better>> = Object.freeze({
   l1: "lower",
@@ -30,6 +30,10 @@ export const METRIC_BETTER: Readonly<Record<string, Better>> = Object.freeze({
   real_pixel_accuracy: "higher",
   real_class_accuracy: "higher",
   real_class_iou: "higher",
+  edge_ssim: "higher",
+  edge_iou: "higher",
+  delta_e: "lower",
+  color_hist: "lower",
 });
 
 /** Which way `metric` (a raw name: `fid`, `pixel_accuracy`) is better; undefined when neither. */

@@ -14,6 +14,11 @@
  * | `stats_cache.ts`   | real-image features cached by content + extractor + preprocessing  |
  * | `npy.ts`           | NumPy `.npy` feature matrices in and out                            |
  * | `paired.ts`        | L1, PSNR, SSIM for paired test splits                               |
+ * | `structure.ts`     | edge SSIM and edge IoU of a translation against its input           |
+ * | `color.ts`         | CIE Lab, mean Delta-E and colour-histogram distance to the input    |
+ * | `dependence.ts`    | claim C1: output spread vs real images, input recoverability        |
+ * | `stability.ts`     | claims C3/C4/C6: loss oscillation, eval roughness, seed spread      |
+ * | `good_share.ts`    | claim C7: share of good outputs with a bootstrap CI, histogram      |
  * | `segmentation.ts`  | per-pixel / per-class accuracy and class IoU (Tables 4 and 5)       |
  * | `segmenter.ts`     | `scenes-fcn`, the trained segmenter of the labels -> photo FCN score |
  * | `folders.ts`       | the above over image folders, as the `metrics` command uses them    |
@@ -110,6 +115,8 @@ export {
 } from "./stats_cache.ts";
 export { decodeNpy, encodeNpy, type EncodeNpyOptions, type NpyDtype, readNpy } from "./npy.ts";
 export { l1, type PairedScores, pairedScores, psnr, ssim } from "./paired.ts";
+export { EDGE_QUANTILE, edgeIoU, edgeSsim, sobelMagnitude } from "./structure.ts";
+export { COLOR_BINS, colorHistogramDistance, meanDeltaE, srgbToLab } from "./color.ts";
 export {
   ConfusionMatrix,
   labelImageScores,
@@ -138,3 +145,31 @@ export {
   pairedScoresOfFolders,
 } from "./folders.ts";
 export { type Better, betterDirection, isBetter, METRIC_BETTER } from "./direction.ts";
+export {
+  inputRecoverability,
+  meanPairwiseDistance,
+  outputSpreadRatio,
+  type Recoverability,
+} from "./dependence.ts";
+export {
+  acrossSeedSpread,
+  countDivergences,
+  type Divergences,
+  type EvalRecord,
+  lossOscillation,
+  type LossRecord,
+  type MetricsRecord,
+  type Oscillation,
+  type OscillationOptions,
+  parseMetricsJsonl,
+  type Roughness,
+  type SeedSpread,
+  trajectoryRoughness,
+} from "./stability.ts";
+export {
+  type GoodShare,
+  goodShare,
+  type GoodShareOptions,
+  type Histogram,
+  histogram,
+} from "./good_share.ts";

@@ -125,6 +125,11 @@ const SHORT_NAMES: Record<string, string> = {
   real_pixel_accuracy: "real-photo per-pixel acc",
   real_class_accuracy: "real-photo per-class acc",
   real_class_iou: "real-photo class IoU",
+  // Translation vs its own input (lib/metrics/structure.ts, color.ts).
+  edge_ssim: "edge SSIM",
+  edge_iou: "edge IoU",
+  delta_e: "Delta-E",
+  color_hist: "colour hist",
 };
 
 /**

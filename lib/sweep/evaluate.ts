@@ -15,6 +15,14 @@
  * |        | the palette. `AtoB` (labels -> photo): the FCN score, G(labels) segmented by the |
  * |        | `segmenter` and scored against the input labels; beside it `real_*`, the same  |
  * |        | segmenter on the real test photos (the upper bound, the "ground truth" row)    |
+ * | `structure` | opt-in: `edge_ssim`, `edge_iou` of each translation against its INPUT |
+ * |        | (lib/metrics/structure.ts; higher = more of the input's edges kept)            |
+ * | `color` | opt-in: `delta_e` (mean CIE76 Delta-E), `color_hist` (8x8x8 RGB histogram,   |
+ * |        | total variation) against the INPUT (lib/metrics/color.ts; lower = colours kept) |
+ *
+ * `structure` and `color` measure what the translation keeps of its input (the claims that
+ * ResNet generators keep geometry and that the identity loss keeps colours), so they need no
+ * paired split, and the identity floor scores perfectly on them by construction.
  *
  * Paired metrics need a paired test split (`scenes` is paired by construction). FID and KID
  * compare the translations of test A with the real test B images (and the reverse), as the
@@ -54,8 +62,11 @@ import { SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
 import {
   betterDirection,
   builtinExtractor,
+  colorHistogramDistance,
   ConfusionMatrix,
   createExtractor,
+  edgeIoU,
+  edgeSsim,
   extractFeatures,
   EXTRACTOR_NAMES,
   type FeatureMatrix,
@@ -63,6 +74,7 @@ import {
   fidOfFeatures,
   kernelDistance,
   l1,
+  meanDeltaE,
   psnr,
   type SegmentationScores,
   ssim,
@@ -73,7 +85,16 @@ import { bootstrapPValue, percentileInterval, resampleIndices } from "../stats/b
 import { tensorToPixels } from "../data/tensor_pixels.ts";
 
 /** The metric names `eval.metrics` accepts. */
-export const EVAL_METRIC_NAMES = ["l1", "psnr", "ssim", "fid", "kid", "seg"] as const;
+export const EVAL_METRIC_NAMES = [
+  "l1",
+  "psnr",
+  "ssim",
+  "fid",
+  "kid",
+  "seg",
+  "structure",
+  "color",
+] as const;
 
 /** One of {@link EVAL_METRIC_NAMES}. */
 export type EvalMetricName = typeof EVAL_METRIC_NAMES[number];
@@ -251,6 +272,11 @@ interface Parts {
   l1?: Float64Array;
   psnr?: Float64Array;
   ssim?: Float64Array;
+  /** Translation vs its input (`structure`, `color`). */
+  edge_ssim?: Float64Array;
+  edge_iou?: Float64Array;
+  delta_e?: Float64Array;
+  color_hist?: Float64Array;
   /** Per-image confusion counts of the segmentation scores. */
   seg?: { classes: number; counts: Float64Array[] };
   /** Features of the translations (row i: test image i). */
@@ -301,6 +327,9 @@ function scoresOf(
     s.psnr = Number.isFinite(v) ? v : null;
   }
   if (p.ssim) s.ssim = mean(p.ssim, idx);
+  for (const m of ["edge_ssim", "edge_iou", "delta_e", "color_hist"] as const) {
+    if (p[m]) s[m] = mean(p[m], idx);
+  }
   if (withFid && p.features && ctx.realFeatures && ctx.metrics.includes("fid")) {
     s.fid = idx
       ? fidOfFeatures(rowsOf(p.features, idx), rowsOf(ctx.realFeatures, idx)).fid
@@ -396,6 +425,14 @@ export async function evaluateRun(
         }
         if (o.metrics.includes("ssim")) {
           p.ssim = Float64Array.from(fakes, (f, i) => ssim(f, reals[i]));
+        }
+        if (o.metrics.includes("structure")) {
+          p.edge_ssim = Float64Array.from(fakes, (f, i) => edgeSsim(inputs[i], f));
+          p.edge_iou = Float64Array.from(fakes, (f, i) => edgeIoU(inputs[i], f));
+        }
+        if (o.metrics.includes("color")) {
+          p.delta_e = Float64Array.from(fakes, (f, i) => meanDeltaE(inputs[i], f));
+          p.color_hist = Float64Array.from(fakes, (f, i) => colorHistogramDistance(inputs[i], f));
         }
         if (net) {
           p.features = await extractFeatures(net, fakes.length, (i) => fakes[i]);
