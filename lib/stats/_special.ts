@@ -130,12 +130,6 @@ export function lnBetaIncPair(
   return [Math.log1p(-Math.exp(lnIc)), lnIc];
 }
 
-/** `[I_x(a, b), 1 - I_x(a, b)]`, each to full relative precision; see {@link lnBetaIncPair}. */
-export function betaIncPair(a: number, b: number, x: number, y: number): [number, number] {
-  const [lnI, lnIc] = lnBetaIncPair(a, b, x, y);
-  return [Math.exp(lnI), Math.exp(lnIc)];
-}
-
 /**
  * `[P(a, x), Q(a, x)]`, the regularized lower and upper incomplete gamma functions for a = 1/2,
  * the only case needed (the normal cdf): NR's series (`gser`) for x < a + 1 and continued fraction

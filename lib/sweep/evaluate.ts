@@ -58,7 +58,7 @@ import type { Network } from "../nn/network.ts";
 import type { TestSplit } from "../data/mod.ts";
 import type { Pixels } from "../data/pixels.ts";
 import { nearestPaletteLabels } from "../data/palette.ts";
-import { SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
+import { fcnScores, SEGMENTER_NAMES, segmenters } from "../metrics/segmenter.ts";
 import {
   betterDirection,
   builtinExtractor,
@@ -491,10 +491,7 @@ export async function evaluateRun(
         const s = scoresOf(parts[w]!, ctx);
         if (w === "run" && fcn && direction === "AtoB") {
           // The same segmenter on the real photos: what a perfect generator would score.
-          const r = segOf(
-            fcn.segment(reals).map((pred, i) => confusion(pred, truth[i], fcn.spec.classes)),
-            fcn.spec.classes,
-          );
+          const r = fcnScores(fcn, reals, truth);
           s.real_pixel_accuracy = r.pixelAccuracy;
           s.real_class_accuracy = r.classAccuracy;
           s.real_class_iou = r.classIoU;
