@@ -229,6 +229,10 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
     if (png) {
       await put(joinPath(out, "comparison.png"), png);
       comparison = "comparison.png";
+    } else if (await exists(joinPath(out, "comparison.png"))) {
+      // No checkpoints to draw from (a clone of committed results): link the grid that is
+      // there, as the runs' own grid_final.png are linked above.
+      comparison = "comparison.png";
     }
   }
   const stepGrids: Record<string, StepGrid[]> = {};
