@@ -90,3 +90,58 @@ Deno.test("train() refuses an evaluation that draws from the model's random stre
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("probe: the GAN signal every print_freq steps, training unchanged (BatchNorm, dropout)", async () => {
+  await selectBackend("wasm");
+  const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  try {
+    const config = { ...CONFIG, print_freq: 2 };
+    const plain = await train(config, { source: source(), dir: dirs[0], log: quiet });
+    const before = tf.memory().numTensors;
+    const seen: [number, Record<string, number> | undefined][] = [];
+    const probed = await train({ ...config, probe: true }, {
+      source: source(),
+      dir: dirs[1],
+      log: quiet,
+      onStep: (step, _losses, _lr, probe) => {
+        seen.push([step, probe as Record<string, number> | undefined]);
+      },
+    });
+    assertEquals(tf.memory().numTensors, before, "no tensors left behind");
+    assertEquals(probed.weightsSha256, plain.weightsSha256, "weights and buffers unchanged");
+    assertEquals(probed.configHash, plain.configHash, "probe is operational: same run");
+    assertEquals(seen.filter(([, p]) => p).map(([s]) => s), [2, 4, 6]);
+    for (const [, p] of seen.filter(([, p]) => p)) {
+      assertEquals(Object.keys(p!).sort(), ["D_A_fake", "D_B_fake", "grad_G_A", "grad_G_B"]);
+      for (const v of Object.values(p!)) assertEquals(Number.isFinite(v), true);
+      assertEquals(p!.grad_G_A > 0 && p!.grad_G_B > 0, true, "a GAN term has a gradient");
+    }
+  } finally {
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+  }
+});
+
+Deno.test("probe: measures only the directions whose GAN term is on", async () => {
+  await selectBackend("wasm");
+  const dir = await Deno.makeTempDir();
+  try {
+    const seen: Record<string, number>[] = [];
+    await train({ ...CONFIG, probe: true, max_steps: 1, loss: { gan: true, cycle: "none" } }, {
+      source: source(),
+      dir,
+      log: quiet,
+      onStep: (_s, _l, _lr, p) => void (p && seen.push(p as Record<string, number>)),
+    });
+    assertEquals(seen.length, 1);
+    const none: Record<string, number>[] = [];
+    await train({ ...CONFIG, probe: true, max_steps: 1, loss: { gan: false, cycle: "both" } }, {
+      source: source(),
+      dir: dir + "/2",
+      log: quiet,
+      onStep: (_s, _l, _lr, p) => void (p && none.push(p as Record<string, number>)),
+    });
+    assertEquals(none, [{}], "no GAN term, nothing to measure");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

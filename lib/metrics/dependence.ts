@@ -119,6 +119,25 @@ export interface Recoverability {
  * ```
  */
 export function inputRecoverability(outputs: FeatureMatrix, keys: FeatureMatrix): Recoverability {
+  const scores = recoverabilityScores(outputs, keys);
+  const n = scores.length;
+  return { accuracy: scores.reduce((s, x) => s + x, 0) / n, chance: 1 / n, n };
+}
+
+/**
+ * The per-output scores behind {@link inputRecoverability} (their mean is its `accuracy`):
+ * 1 when output i's nearest key is key i alone, 1/t when key i ties with t - 1 others at the
+ * nearest distance, else 0. A bootstrap over test images resamples these (the keys stay the
+ * whole set). Same errors as {@link inputRecoverability}.
+ *
+ * ```ts
+ * import { featureMatrix } from "./features.ts";
+ * import { recoverabilityScores } from "./dependence.ts";
+ * const keys = featureMatrix(new Float64Array([0, 0, 10, 0]), 2, 2);
+ * recoverabilityScores(featureMatrix(new Float64Array([9, 0, 1, 0]), 2, 2), keys); // [0, 0]
+ * ```
+ */
+export function recoverabilityScores(outputs: FeatureMatrix, keys: FeatureMatrix): Float64Array {
   checkSameDims(outputs, keys, ["the outputs", "the keys"]);
   if (outputs.rows !== keys.rows) {
     throw new MetricError(
@@ -128,7 +147,7 @@ export function inputRecoverability(outputs: FeatureMatrix, keys: FeatureMatrix)
   checkFeatures(outputs, "the outputs");
   checkFeatures(keys, "the keys");
   const n = outputs.rows;
-  let score = 0;
+  const scores = new Float64Array(n);
   const dist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let best = Infinity;
@@ -139,7 +158,67 @@ export function inputRecoverability(outputs: FeatureMatrix, keys: FeatureMatrix)
     if (dist[i] !== best) continue;
     let tied = 0;
     for (let j = 0; j < n; j++) if (dist[j] === best) tied++;
-    score += 1 / tied;
+    scores[i] = 1 / tied;
   }
-  return { accuracy: score / n, chance: 1 / n, n };
+  return scores;
+}
+
+/**
+ * All Euclidean distances between the rows of `f`, as a row-major N x N matrix (zero
+ * diagonal): computed once, so that a bootstrap can take {@link meanPairwiseOf} of many
+ * resamples in O(N^2) each.
+ */
+export function pairwiseDistances(f: FeatureMatrix, what = "feature set"): Float64Array {
+  checkFeatures(f, what);
+  const n = f.rows;
+  const d = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) d[i * n + j] = d[j * n + i] = rowDistance(f, i, f, j);
+  }
+  return d;
+}
+
+/**
+ * Mean distance over the unordered pairs of positions of `idx` (a bootstrap resample of row
+ * indices; a row drawn twice pairs with itself at distance 0, as resampled images would), or
+ * over all pairs of rows when `idx` is undefined: {@link meanPairwiseDistance} from a matrix of
+ * {@link pairwiseDistances}.
+ */
+export function meanPairwiseOf(d: Float64Array, n: number, idx?: ArrayLike<number>): number {
+  const m = idx ? idx.length : n;
+  if (m < 2) throw new MetricError(`a spread needs at least two rows, got ${m}`);
+  let s = 0;
+  for (let a = 0; a < m; a++) {
+    const i = idx ? idx[a] : a;
+    for (let b = a + 1; b < m; b++) s += d[i * n + (idx ? idx[b] : b)];
+  }
+  return s / (m * (m - 1) / 2);
+}
+
+/**
+ * Distance from each row of `queries` to its nearest row of `refs`; with `leaveOneOut`, row i
+ * of `queries` is row i of `refs` and is not its own neighbour (real images against the other
+ * real images). The per-image score of the share of good outputs where no segmenter applies:
+ * how far a translation is from any real target image in feature space.
+ */
+export function nearestDistances(
+  queries: FeatureMatrix,
+  refs: FeatureMatrix,
+  leaveOneOut = false,
+): Float64Array {
+  checkSameDims(queries, refs, ["the queries", "the references"]);
+  if (refs.rows < (leaveOneOut ? 2 : 1)) {
+    throw new MetricError(`too few reference rows (${refs.rows}) for a nearest distance`);
+  }
+  const out = new Float64Array(queries.rows);
+  for (let i = 0; i < queries.rows; i++) {
+    let best = Infinity;
+    for (let j = 0; j < refs.rows; j++) {
+      if (leaveOneOut && i === j) continue;
+      const v = rowDistance(queries, i, refs, j);
+      if (v < best) best = v;
+    }
+    out[i] = best;
+  }
+  return out;
 }

@@ -34,7 +34,25 @@ export const METRIC_BETTER: Readonly<Record<string, Better>> = Object.freeze({
   edge_iou: "higher",
   delta_e: "lower",
   color_hist: "lower",
+  recover: "higher",
+  good_share: "higher",
+  layout: "higher",
+  d_osc: "lower",
+  g_osc: "lower",
+  roughness: "lower",
 });
+
+/**
+ * Recorded metrics with no better direction: `kid_std` (a spread of KID over subsets),
+ * `spread` (output spread ratio, ideal near 1: lib/metrics/dependence.ts), and the probe's raw
+ * signals `grad_gan`, `d_fake` (lib/metrics/training.ts). Claims may still predict them.
+ */
+export const UNDIRECTED_METRICS: readonly string[] = Object.freeze([
+  "kid_std",
+  "spread",
+  "grad_gan",
+  "d_fake",
+]);
 
 /** Which way `metric` (a raw name: `fid`, `pixel_accuracy`) is better; undefined when neither. */
 export function betterDirection(metric: string): Better | undefined {

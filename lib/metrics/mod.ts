@@ -19,6 +19,7 @@
  * | `dependence.ts`    | claim C1: output spread vs real images, input recoverability        |
  * | `stability.ts`     | claims C3/C4/C6: loss oscillation, eval roughness, seed spread      |
  * | `good_share.ts`    | claim C7: share of good outputs with a bootstrap CI, histogram      |
+ * | `training.ts`      | claims C3/C4/C6: a run's training metrics from its metrics.jsonl    |
  * | `segmentation.ts`  | per-pixel / per-class accuracy and class IoU (Tables 4 and 5)       |
  * | `segmenter.ts`     | `scenes-fcn`, the trained segmenter of the labels -> photo FCN score |
  * | `folders.ts`       | the above over image folders, as the `metrics` command uses them    |
@@ -144,13 +145,24 @@ export {
   type FolderPairs,
   pairedScoresOfFolders,
 } from "./folders.ts";
-export { type Better, betterDirection, isBetter, METRIC_BETTER } from "./direction.ts";
+export {
+  type Better,
+  betterDirection,
+  isBetter,
+  METRIC_BETTER,
+  UNDIRECTED_METRICS,
+} from "./direction.ts";
 export {
   inputRecoverability,
   meanPairwiseDistance,
+  meanPairwiseOf,
+  nearestDistances,
   outputSpreadRatio,
+  pairwiseDistances,
   type Recoverability,
+  recoverabilityScores,
 } from "./dependence.ts";
+export { TRAINING_METRICS, type TrainingMetricName, trainingMetrics } from "./training.ts";
 export {
   acrossSeedSpread,
   countDivergences,

@@ -16,7 +16,8 @@
 import type { RunRecord } from "./runs.ts";
 import { type Section, summarySections } from "./tables.ts";
 import type { SweepStatistics } from "./statistics.ts";
-import { escapeXml, lineChart, type Series } from "./svg.ts";
+import { escapeXml, histogramChart, lineChart, type Series } from "./svg.ts";
+import type { Claim } from "../sweep/claims.ts";
 
 /** A grid a run drew at one of its periodic evaluations. */
 export interface StepGrid {
@@ -42,6 +43,8 @@ export interface HtmlOptions {
   stepGrids?: Record<string, StepGrid[]>;
   /** Paragraphs added to the overview (the multi-sweep report's). */
   notes?: string[];
+  /** The sweep file's claims (their section comes first). */
+  claims?: readonly Claim[] | null;
 }
 
 /** A relative URL for a path of plain segments (run ids hold `,` and `=`). */
@@ -99,6 +102,50 @@ export function metricCharts(runs: RunRecord[]): string[] {
   );
 }
 
+/**
+ * The per-image distributions behind the share of good outputs: per variant (its lowest-seed
+ * completed run) and direction, the translations' and the real images' scores as shares per
+ * bin, with the bar of "good" dashed. Empty when no run recorded them.
+ */
+export function goodShareHtml(runs: RunRecord[]): string[] {
+  const chosen = new Map<string, RunRecord>();
+  for (const r of runs) {
+    const c = chosen.get(r.variant);
+    if (
+      r.status === "completed" && Object.keys(r.final.good).length > 0 && (!c || r.seed < c.seed)
+    ) {
+      chosen.set(r.variant, r);
+    }
+  }
+  if (chosen.size === 0) return [];
+  const charts: string[] = [];
+  for (const variant of [...chosen.keys()].sort()) {
+    const r = chosen.get(variant)!;
+    for (const d of ["AtoB", "BtoA"] as const) {
+      const g = r.final.good[d];
+      if (!g) continue;
+      const share = r.metrics[`${d} good share`];
+      charts.push(histogramChart({
+        title: `${d} ${variant} (seed ${r.seed})${
+          typeof share === "number" ? `: ${(share * 100).toFixed(0)} % good` : ""
+        }`,
+        edges: g.edges,
+        series: [{ name: "translations", counts: g.fake }, { name: "real images", counts: g.real }],
+        marker: { x: g.threshold, label: "bar of good" },
+        xLabel: `${g.score.replaceAll("_", " ")} (${g.better} is better)`,
+      }));
+    }
+  }
+  return [
+    "<h2>Share of good outputs: per-image distributions</h2>",
+    "<p>Per variant, its lowest-seed completed run: the share of test images per bin of the " +
+    "per-image score, for the translations and for the real test images of the target domain. " +
+    "A translation is good when it scores at least as well as the bar (dashed), the real " +
+    "images' 10 % quantile on the bad side (lib/metrics/good_share.ts).</p>",
+    `<div class="charts">${charts.join("\n")}</div>`,
+  ];
+}
+
 const STYLE = `body{font-family:sans-serif;margin:1.5em;max-width:1400px}
 table{border-collapse:collapse;margin:.5em 0 1em}
 td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:left}
@@ -147,7 +194,9 @@ export function reportHtml(runs: RunRecord[], o: HtmlOptions): string {
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
-    ...summarySections(runs, { name: o.name, stats: o.stats, notes: o.notes }).map(sectionHtml),
+    ...summarySections(runs, { name: o.name, stats: o.stats, notes: o.notes, claims: o.claims })
+      .map(sectionHtml),
+    ...goodShareHtml(runs),
     "<h2>Comparison grid</h2>",
     o.comparison
       ? `<p>Test images in rows; input, one column per variant (its lowest-seed completed run), ` +

@@ -55,6 +55,15 @@ export {
   splitByBackend,
 } from "./runs.ts";
 export {
+  CLAIM_ALPHA,
+  claimColumn,
+  type ClaimResult,
+  claimResults,
+  type PredictionResult,
+  type Verdict,
+  VERDICT_RULE,
+} from "./claims.ts";
+export {
   adjustFamily,
   ALPHA,
   bestVariants,

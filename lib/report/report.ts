@@ -26,6 +26,8 @@
  * ```
  * @module
  */
+import { z } from "zod";
+import { type Claim, claimSchema } from "../sweep/claims.ts";
 import { ensureDir, exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
 import { runPaths, stepOfGridName } from "../sweep/run_dir.ts";
 import { readRuns, type RunRecord } from "./runs.ts";
@@ -135,6 +137,8 @@ export interface SweepFileInfo {
   mainMetric: string | null;
   /** Run ids in plan order (empty without `sweep.json`). */
   planOrder: string[];
+  /** The sweep file's claims (lib/sweep/claims.ts), or null. */
+  claims: Claim[] | null;
 }
 
 /** Reads the name, `compare_to`, `main_metric` and the plan order from `<out>/sweep.json`. */
@@ -144,6 +148,7 @@ export async function readSweepFile(out: string): Promise<SweepFileInfo> {
     compareTo: null,
     mainMetric: null,
     planOrder: [],
+    claims: null,
   };
   const file = joinPath(out, "sweep.json");
   if (!(await exists(file))) return info;
@@ -152,6 +157,11 @@ export async function readSweepFile(out: string): Promise<SweepFileInfo> {
     if (typeof j.name === "string") info.name = j.name;
     if (typeof j.compare_to === "string") info.compareTo = j.compare_to;
     if (typeof j.main_metric === "string") info.mainMetric = j.main_metric;
+    if (Array.isArray(j.claims)) {
+      // Checked again as when the sweep file was read: a hand-edited sweep.json is not trusted.
+      const parsed = z.array(claimSchema).safeParse(j.claims);
+      if (parsed.success) info.claims = parsed.data;
+    }
     if (Array.isArray(j.runs)) {
       info.planOrder = j.runs.map((r) => (r as { id?: unknown })?.id)
         .filter((id): id is string => typeof id === "string");
@@ -167,7 +177,7 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
   const sweep = await readSweepFile(out);
   const name = sweep.name;
   const stats = sweepStatistics(runs, sweep);
-  const tables = { name, stats };
+  const tables = { name, stats, claims: sweep.claims };
   const files: string[] = [];
   // Files are rewritten only when their bytes change, so that unchanged ones keep their mtime.
   const put = async (path: string, data: string | Uint8Array) => {
@@ -241,6 +251,9 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
     if (found.length > 0) stepGrids[r.id] = found;
   }
   const index = joinPath(out, "index.html");
-  await put(index, reportHtml(runs, { name, stats, comparison, grids, events, stepGrids }));
+  await put(
+    index,
+    reportHtml(runs, { name, stats, comparison, grids, events, stepGrids, claims: sweep.claims }),
+  );
   return { index, files: files.sort(), runs: runs.length };
 }

@@ -70,6 +70,24 @@ export interface FinalEvalDetails {
   floors: Partial<Record<FloorName, FloorRecord>>;
   /** The run against each floor: metric -> comparison. */
   vsFloor: Partial<Record<FloorName, Record<string, FloorComparison>>>;
+  /** Per direction: the per-image distributions behind `good_share` (evaluate.ts `good`). */
+  good: Partial<Record<"AtoB" | "BtoA", GoodHistogram>>;
+}
+
+/** The per-image score of the share of good outputs and both distributions (evaluate.ts). */
+export interface GoodHistogram {
+  /** The per-image score. */
+  score: string;
+  /** Which way it is better. */
+  better: string;
+  /** The bar of "good". */
+  threshold: number;
+  /** Bin edges. */
+  edges: number[];
+  /** The translations' counts per bin. */
+  fake: number[];
+  /** The real images' counts per bin. */
+  real: number[];
 }
 
 /** A run as the report sees it. */
@@ -130,6 +148,16 @@ const SHORT_NAMES: Record<string, string> = {
   edge_iou: "edge IoU",
   delta_e: "Delta-E",
   color_hist: "colour hist",
+  // Claim metrics (lib/metrics/dependence.ts, good_share.ts, training.ts).
+  spread: "output spread",
+  recover: "input recovery",
+  good_share: "good share",
+  layout: "layout agreement",
+  d_osc: "D oscillation",
+  g_osc: "G oscillation",
+  roughness: "FID roughness",
+  grad_gan: "GAN grad norm",
+  d_fake: "D on fakes",
 };
 
 /**
@@ -174,7 +202,7 @@ export function parseMetricName(
 }
 
 /** The translation directions of an evaluation record: the only keys that hold scores. */
-export const EVAL_DIRECTIONS = ["AtoB", "BtoA"] as const;
+export const EVAL_DIRECTIONS = ["AtoB", "BtoA", "train"] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -225,7 +253,7 @@ function comparisonOf(x: unknown): FloorComparison | undefined {
 
 /** The empty details: what a run without a final evaluation (or an old record) has. */
 export function noFinalDetails(): FinalEvalDetails {
-  return { images: null, kid: null, ci: {}, bootstrap: null, floors: {}, vsFloor: {} };
+  return { images: null, kid: null, ci: {}, bootstrap: null, floors: {}, vsFloor: {}, good: {} };
 }
 
 /**
@@ -244,6 +272,25 @@ export function finalEvalDetails(e: Record<string, unknown>): FinalEvalDetails {
     out.ci = flattenDirections(e.ci, extractor, intervalOf);
     if (typeof e.ci.level === "number" && typeof e.ci.resamples === "number") {
       out.bootstrap = { level: e.ci.level, resamples: e.ci.resamples };
+    }
+  }
+  if (isObject(e.good)) {
+    for (const d of ["AtoB", "BtoA"] as const) {
+      const g = e.good[d];
+      const nums = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v === "number");
+      if (
+        isObject(g) && typeof g.score === "string" && typeof g.better === "string" &&
+        typeof g.threshold === "number" && nums(g.edges) && nums(g.fake) && nums(g.real)
+      ) {
+        out.good[d] = {
+          score: g.score,
+          better: g.better,
+          threshold: g.threshold,
+          edges: g.edges as number[],
+          fake: g.fake as number[],
+          real: g.real as number[],
+        };
+      }
     }
   }
   const floors = isObject(e.floors) ? e.floors : {};

@@ -124,3 +124,92 @@ export function lineChart(o: ChartOptions): string {
   parts.push("</svg>");
   return parts.join("\n");
 }
+
+/** Options of {@link histogramChart}. */
+export interface HistogramOptions {
+  /** Title above the chart. */
+  title: string;
+  /** `bins + 1` ascending edges. */
+  edges: readonly number[];
+  /** Named count series over the same bins, drawn side by side in each bin. */
+  series: ReadonlyArray<{ name: string; counts: readonly number[] }>;
+  /** A vertical marker (e.g. the bar of "good"), with its label. */
+  marker?: { x: number; label: string };
+  /** Label of the x axis. */
+  xLabel?: string;
+  /** Width in px (default 420). */
+  width?: number;
+  /** Height in px (default 220). */
+  height?: number;
+}
+
+/** An SVG histogram: per bin one bar per series (shares of each series' total), and a marker. */
+export function histogramChart(o: HistogramOptions): string {
+  const W = o.width ?? 420;
+  const H = o.height ?? 220;
+  const m = { l: 40, r: 110, t: 22, b: 30 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const x0 = o.edges[0], x1 = o.edges[o.edges.length - 1];
+  const bins = o.edges.length - 1;
+  const shares = o.series.map((s) => {
+    const total = s.counts.reduce((a, b) => a + b, 0);
+    return s.counts.map((c) => total > 0 ? c / total : 0);
+  });
+  const ymax = Math.max(1e-9, ...shares.flat());
+  const sx = (x: number) => m.l + (x - x0) / (x1 - x0) * pw;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+    `role="img" aria-label="${escapeXml(o.title)}" font-family="sans-serif" font-size="11">`,
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${m.l}" y="14" font-weight="bold">${escapeXml(o.title)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
+    `<text x="${m.l - 4}" y="${m.t + 8}" text-anchor="end">${tick(ymax)}</text>`,
+    `<text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end">0</text>`,
+    `<text x="${m.l}" y="${H - 16}" text-anchor="start">${tick(x0)}</text>`,
+    `<text x="${m.l + pw}" y="${H - 16}" text-anchor="end">${tick(x1)}</text>`,
+    `<text x="${m.l + pw / 2}" y="${H - 4}" text-anchor="middle">${
+      escapeXml(o.xLabel ?? "score")
+    }</text>`,
+  ];
+  const k = Math.max(1, o.series.length);
+  for (let b = 0; b < bins; b++) {
+    const left = sx(o.edges[b]), width = (sx(o.edges[b + 1]) - left) / k;
+    shares.forEach((sh, i) => {
+      const h = sh[b] / ymax * ph;
+      if (h <= 0) return;
+      parts.push(
+        `<rect x="${(left + i * width).toFixed(1)}" y="${(m.t + ph - h).toFixed(1)}" width="${
+          Math.max(0.5, width - 0.5).toFixed(1)
+        }" height="${h.toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`,
+      );
+    });
+  }
+  if (o.marker && o.marker.x >= x0 && o.marker.x <= x1) {
+    const x = sx(o.marker.x).toFixed(1);
+    parts.push(
+      `<line x1="${x}" y1="${m.t}" x2="${x}" y2="${
+        m.t + ph
+      }" stroke="#000" stroke-dasharray="4 3"/>`,
+    );
+  }
+  const legend = [...o.series.map((s, i) => [s.name, COLORS[i % COLORS.length]])];
+  legend.forEach(([name, color], i) => {
+    const ly = m.t + 10 + i * 14;
+    parts.push(
+      `<rect x="${W - m.r + 8}" y="${ly - 8}" width="14" height="8" fill="${color}"/>`,
+      `<text x="${W - m.r + 26}" y="${ly}">${escapeXml(name)}</text>`,
+    );
+  });
+  if (o.marker) {
+    const ly = m.t + 10 + legend.length * 14;
+    parts.push(
+      `<line x1="${W - m.r + 8}" y1="${ly - 4}" x2="${W - m.r + 22}" y2="${
+        ly - 4
+      }" stroke="#000" stroke-dasharray="4 3"/>`,
+      `<text x="${W - m.r + 26}" y="${ly}">${escapeXml(o.marker.label)}</text>`,
+    );
+  }
+  parts.push("</svg>");
+  return parts.join("\n");
+}

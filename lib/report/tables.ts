@@ -26,6 +26,8 @@
  * ```
  * @module
  */
+import type { Claim } from "../sweep/claims.ts";
+import { claimResults, VERDICT_RULE } from "./claims.ts";
 import { BOOTSTRAP_DEFAULTS } from "../sweep/evaluate.ts";
 import { parseMetricName, type RunRecord } from "./runs.ts";
 import {
@@ -135,6 +137,8 @@ export interface TableOptions extends StatisticsOptions {
   stats?: SweepStatistics;
   /** Paragraphs added to the overview of `summary.md` and the page (the multi-sweep report's). */
   notes?: string[];
+  /** The claims of the sweep file (sweep.json `claims`), decided in a section of their own. */
+  claims?: readonly Claim[] | null;
 }
 
 function statsOf(runs: RunRecord[], o: TableOptions): SweepStatistics {
@@ -356,6 +360,31 @@ export function summaryJson(runs: RunRecord[], o: TableOptions = {}): string {
       p: num(c.p),
     })),
     runs: summaryRows(runs, { ...o, stats: s }),
+    ...(o.claims && o.claims.length > 0
+      ? {
+        claims_rule: VERDICT_RULE,
+        claims: claimResults(runs, o.claims).map((c) => ({
+          id: c.claim.id,
+          claim: c.claim.claim,
+          source: c.claim.source ?? null,
+          untested: c.claim.untested ?? null,
+          verdict: c.verdict,
+          predictions: c.predictions.map((p) => ({
+            prediction: p.text,
+            metric: p.prediction.metric,
+            column: p.column,
+            effect: num(p.effect),
+            ci_lo: num(p.ci?.lo),
+            ci_hi: num(p.ci?.hi),
+            n: p.n,
+            p: num(p.p),
+            p_holm: num(p.pHolm),
+            mde: num(p.mde),
+            verdict: p.verdict,
+          })),
+        })),
+      }
+      : {}),
   };
   return JSON.stringify(body, null, 2) + "\n";
 }
@@ -871,13 +900,22 @@ export function summarySections(runs: RunRecord[], o: TableOptions & { name: str
   ];
   overview.push(...(o.notes ?? []));
   const out: Section[] = [{ level: 1, heading: `Sweep \`${o.name}\``, paragraphs: overview }];
+  if (o.claims && o.claims.length > 0) out.push(...claimSections(runs, o.claims));
   out.push(notLearnedSection(s));
   for (const d of directionsOf(s)) {
     const metrics = directionMetrics(s, d);
     const family = s.comparisons.filter((c) => c.family === d);
     out.push({
       level: 2,
-      heading: `${d}${d === "AtoB" ? " (G_A = G)" : d === "BtoA" ? " (G_B = F)" : ""}`,
+      heading: `${d}${
+        d === "AtoB"
+          ? " (G_A = G)"
+          : d === "BtoA"
+          ? " (G_B = F)"
+          : d === "train"
+          ? " (from each run's training record: lib/metrics/training.ts)"
+          : ""
+      }`,
       paragraphs: [],
       table: valuesTable(s, metrics, family),
     });
@@ -966,6 +1004,63 @@ export function summarySections(runs: RunRecord[], o: TableOptions & { name: str
       ]),
     },
   });
+  return out;
+}
+
+/** The claims section: the rule, then per claim its predictions, measurements and verdicts. */
+export function claimSections(runs: RunRecord[], claims: readonly Claim[]): Section[] {
+  const results = claimResults(runs, claims);
+  const out: Section[] = [{
+    level: 2,
+    heading: "Claims",
+    paragraphs: [
+      VERDICT_RULE,
+      "Effects are on each metric's own scale: a comparison's is the first variant minus the " +
+      "second, a level's is the variant's mean; intervals are 95 % t-intervals over seeds.",
+    ],
+    table: {
+      header: ["claim", "verdict", "predictions"],
+      rows: results.map((c) => [
+        c.claim.id,
+        `**${c.verdict}**`,
+        c.predictions.map((p) => `${p.text}: ${p.verdict}`).join("; "),
+      ]),
+    },
+  }];
+  for (const c of results) {
+    const paragraphs = [`${c.claim.claim}${c.claim.source ? ` (${c.claim.source})` : ""}`];
+    if (c.claim.untested) paragraphs.push(`Not tested here: ${c.claim.untested}`);
+    paragraphs.push(`Verdict: **${c.verdict}** at this budget.`);
+    out.push({
+      level: 3,
+      heading: `${c.claim.id}: ${c.verdict}`,
+      paragraphs,
+      table: {
+        header: [
+          "prediction",
+          "column",
+          "effect",
+          "95 % CI",
+          "n",
+          "p",
+          "p (Holm)",
+          "MDE",
+          "verdict",
+        ],
+        rows: c.predictions.map((p) => [
+          p.text,
+          p.column ?? "not recorded",
+          formatNumber(p.effect),
+          formatInterval(p.ci),
+          String(p.n),
+          formatP(p.p),
+          formatP(p.pHolm),
+          formatNumber(p.mde),
+          p.n < 2 ? `${p.verdict} (fewer than 2 seeds)` : p.verdict,
+        ]),
+      },
+    });
+  }
   return out;
 }
 

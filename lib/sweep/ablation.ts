@@ -40,6 +40,7 @@
  * ```
  * @module
  */
+import { type Claim, claimSchema } from "./claims.ts";
 import { z } from "zod";
 import {
   ConfigError,
@@ -117,6 +118,8 @@ export interface ExpandedSweep {
   compareTo?: string;
   /** `main_metric`, as given. */
   mainMetric?: string;
+  /** `claims`, as given (their variants checked). */
+  claims?: Claim[];
   /** Where an experiment-level value came from (for errors found later, e.g. opening data). */
   locate(run: ExpandedRun, path: KeyPath, isKey?: boolean): SourcePos;
   /** What the expansion changed on its own (a dropped `seg` metric, `--dataroot`), to print. */
@@ -187,6 +190,8 @@ export interface AblationFile {
    * FID, else the labels -> photo FCN score (lib/report/README.md says why).
    */
   main_metric?: string;
+  /** Claims the sweep tests, with their predictions (lib/sweep/claims.ts). */
+  claims?: Claim[];
 }
 
 const ablationObject = z.strictObject({
@@ -208,6 +213,7 @@ const ablationObject = z.strictObject({
       Object.keys(METRIC_BETTER).filter((m) => !m.startsWith("real_")).join(", ")
     } (e.g. AtoB.pixel_accuracy)`,
   }).optional(),
+  claims: z.array(claimSchema).min(1).optional(),
 });
 
 /** The schema of an ablation file (axis keys and values are checked separately, per run). */
@@ -560,6 +566,21 @@ export async function expandAblation(
       }`,
     );
   }
+  ablation.claims?.forEach((c, i) => {
+    c.predictions.forEach((p, j) => {
+      for (const key of ["higher", "lower", "than", "variant"] as const) {
+        const v = p[key];
+        if (v === undefined || names.has(v)) continue;
+        problems.add(
+          top.locate(["claims", i, "predictions", j, key], "value"),
+          ["claims", i, "predictions", j, key],
+          `claim ${c.id}: "${v}" is not a variant of this sweep; expected one of ${
+            names.size > 0 ? [...names.keys()].join(", ") : "(none: the sweep has no variants:)"
+          }`,
+        );
+      }
+    });
+  });
   let zipKeys = Object.keys(ablation.zip ?? {});
   const zipLen = zipKeys.length > 0 ? ablation.zip![zipKeys[0]].length : 1;
   let zipOk = true;
@@ -762,6 +783,7 @@ export async function expandAblation(
     runs,
     compareTo: ablation.compare_to,
     mainMetric: ablation.main_metric,
+    ...(ablation.claims ? { claims: ablation.claims } : {}),
     locate: (run, path, isKey) => locateIn(run.origins, expFile, path, isKey),
     notes,
   };

@@ -19,6 +19,19 @@
  * |        | (lib/metrics/structure.ts; higher = more of the input's edges kept)            |
  * | `color` | opt-in: `delta_e` (mean CIE76 Delta-E), `color_hist` (8x8x8 RGB histogram,   |
  * |        | total variation) against the INPUT (lib/metrics/color.ts; lower = colours kept) |
+ * | `dependence` | opt-in (claim C1): `spread`, mean pairwise feature distance of the          |
+ * |        | translations / that of the real target images (near 0 = collapsed), and on a    |
+ * |        | paired split `recover`, top-1 retrieval of each translation's own ground truth  |
+ * |        | among all of them in feature space (chance 1/N) (lib/metrics/dependence.ts)    |
+ * | `good` | opt-in (claim C7): `good_share`, the share of translations at least as good as  |
+ * |        | the worst 10 % of real test images on a per-image score: the FCN per-pixel      |
+ * |        | accuracy for labels -> photo on `scenes`, else the feature distance to the      |
+ * |        | nearest real target image (real images: to the nearest other one); the per-image |
+ * |        | distributions are recorded as histograms (`good`) (lib/metrics/good_share.ts)  |
+ * | `layout` | opt-in (claim C3, `scenes` only): per-pixel agreement of the input's and the   |
+ * |        | output's layouts, a label map's own classes or a photo's through the segmenter |
+ * | `stability` | opt-in (claims C3, C4, C6): recorded under `train` by the sweep runner from |
+ * |        | the run's own metrics.jsonl (lib/metrics/training.ts); nothing here            |
  *
  * `structure` and `color` measure what the translation keeps of its input (the claims that
  * ResNet generators keep geometry and that the identity loss keeps colours), so they need no
@@ -80,6 +93,13 @@ import {
   ssim,
 } from "../metrics/mod.ts";
 import { PALETTE } from "../data/palette.ts";
+import {
+  meanPairwiseOf,
+  nearestDistances,
+  pairwiseDistances,
+  recoverabilityScores,
+} from "../metrics/dependence.ts";
+import { goodShare, histogram } from "../metrics/good_share.ts";
 import { KID_MIN_SAMPLES } from "../metrics/kid.ts";
 import { bootstrapPValue, percentileInterval, resampleIndices } from "../stats/bootstrap.ts";
 import { tensorToPixels } from "../data/tensor_pixels.ts";
@@ -94,7 +114,19 @@ export const EVAL_METRIC_NAMES = [
   "seg",
   "structure",
   "color",
+  "dependence",
+  "good",
+  "layout",
+  "stability",
 ] as const;
+
+/** The metrics that need a paired test split (the ground truth of each test input). */
+export const PAIRED_METRICS: readonly EvalMetricName[] = Object.freeze([
+  "l1",
+  "psnr",
+  "ssim",
+  "seg",
+]);
 
 /** One of {@link EVAL_METRIC_NAMES}. */
 export type EvalMetricName = typeof EVAL_METRIC_NAMES[number];
@@ -200,6 +232,8 @@ export interface EvalScores {
   BtoA?: DirectionScores;
   /** Bootstrap intervals over test images (when `bootstrap` is on). */
   ci?: BootstrapIntervals;
+  /** The per-image scores behind `good_share` (when `good` is on), per direction. */
+  good?: Partial<Record<"AtoB" | "BtoA", GoodRecord>>;
   /**
    * The floors (when asked for): `identity`, output = input; `untrained`, the generators at
    * step 0 of the run's own seed.
@@ -210,6 +244,22 @@ export interface EvalScores {
     identity?: Partial<Record<"AtoB" | "BtoA", Record<string, FloorComparison>>>;
     untrained?: Partial<Record<"AtoB" | "BtoA", Record<string, FloorComparison>>>;
   };
+}
+
+/** The per-image score of the share of good outputs, and both distributions as histograms. */
+export interface GoodRecord {
+  /** `fcn_pixel_accuracy` (higher is better) or `nearest_real_distance` (lower is better). */
+  score: "fcn_pixel_accuracy" | "nearest_real_distance";
+  /** Which way the score is better. */
+  better: "higher" | "lower";
+  /** The bar: the real images' 10 % quantile on the bad side. */
+  threshold: number;
+  /** 20 equal bins over the range of both sets. */
+  edges: number[];
+  /** Counts of the translations per bin. */
+  fake: number[];
+  /** Counts of the real test images per bin. */
+  real: number[];
 }
 
 /** Options of {@link evaluateRun} besides {@link EvalOptions}. */
@@ -277,6 +327,16 @@ interface Parts {
   edge_iou?: Float64Array;
   delta_e?: Float64Array;
   color_hist?: Float64Array;
+  /** Per-image retrieval score of the own ground truth (`dependence`). */
+  recover?: Float64Array;
+  /** Pairwise feature distances of the translations, N x N (`dependence`). */
+  distances?: Float64Array;
+  /** 1 where the translation is good, else 0 (`good`). */
+  good?: Float64Array;
+  /** Per-image layout agreement with the input (`layout`). */
+  layout?: Float64Array;
+  /** The per-image scores behind `good` (the run's histogram). */
+  goodScores?: number[];
   /** Per-image confusion counts of the segmentation scores. */
   seg?: { classes: number; counts: Float64Array[] };
   /** Features of the translations (row i: test image i). */
@@ -289,6 +349,13 @@ function confusion(predicted: ArrayLike<number>, truth: ArrayLike<number>, class
   const cm = new ConfusionMatrix(classes);
   cm.add(predicted, truth);
   return cm.counts;
+}
+
+/** Share of pixels where two label maps agree. */
+function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
 }
 
 function segOf(counts: Float64Array[], classes: number, idx?: Int32Array): SegmentationScores {
@@ -315,7 +382,11 @@ function rowsOf(f: FeatureMatrix, idx: Int32Array): FeatureMatrix {
  */
 function scoresOf(
   p: Parts,
-  ctx: { realFeatures?: FeatureMatrix; metrics: readonly EvalMetricName[] },
+  ctx: {
+    realFeatures?: FeatureMatrix;
+    realDistances?: Float64Array;
+    metrics: readonly EvalMetricName[];
+  },
   idx?: Int32Array,
   withFid = true,
 ): DirectionScores {
@@ -327,8 +398,16 @@ function scoresOf(
     s.psnr = Number.isFinite(v) ? v : null;
   }
   if (p.ssim) s.ssim = mean(p.ssim, idx);
-  for (const m of ["edge_ssim", "edge_iou", "delta_e", "color_hist"] as const) {
+  for (
+    const m of ["edge_ssim", "edge_iou", "delta_e", "color_hist", "recover", "layout"] as const
+  ) {
     if (p[m]) s[m] = mean(p[m], idx);
+  }
+  if (p.good) s.good_share = mean(p.good, idx);
+  if (p.distances && ctx.realDistances) {
+    // The same resample of test images for the translations and the real images.
+    const n = ctx.realFeatures!.rows;
+    s.spread = meanPairwiseOf(p.distances, n, idx) / meanPairwiseOf(ctx.realDistances, n, idx);
   }
   if (withFid && p.features && ctx.realFeatures && ctx.metrics.includes("fid")) {
     s.fid = idx
@@ -364,7 +443,7 @@ export async function evaluateRun(
   const boot = bootstrap === false || bootstrap === undefined
     ? undefined
     : { ...BOOTSTRAP_DEFAULTS, ...bootstrap };
-  const paired = o.metrics.some((m) => m === "l1" || m === "psnr" || m === "ssim" || m === "seg");
+  const paired = o.metrics.some((m) => PAIRED_METRICS.includes(m));
   if (paired && (!test.paired || test.pairs.length === 0)) {
     throw new Error(
       `Cannot compute ${o.metrics.join(", ")}: the test split has no paired images`,
@@ -374,18 +453,26 @@ export async function evaluateRun(
     { length: Math.min(test.A.length, test.B.length, o.max_images ?? Infinity) },
     (_, i) => [i, i] as const,
   );
-  const useFeatures = o.metrics.includes("fid") || o.metrics.includes("kid");
-  const seg = o.metrics.includes("seg") && segApplies(dataset ?? "scenes");
+  const segData = segApplies(dataset ?? "scenes");
+  const seg = o.metrics.includes("seg") && segData;
+  const layoutOn = o.metrics.includes("layout") && segData;
+  const goodOn = o.metrics.includes("good");
+  const dependence = o.metrics.includes("dependence");
+  const useFeatures = o.metrics.includes("fid") || o.metrics.includes("kid") || dependence ||
+    goodOn;
   const extractorName = o.extractor === "auto"
     ? builtinExtractor(dataset ?? "scenes")
     : o.extractor;
   const net = useFeatures ? await createExtractor(extractorName) : undefined;
-  const fcn = seg && o.directions.includes("AtoB")
+  // The segmenter: the FCN score (labels -> photo), the layout of photos, and the per-image
+  // score of good labels -> photo translations.
+  const fcn = (seg && o.directions.includes("AtoB")) || layoutOn || (goodOn && segData)
     ? await segmenters[o.segmenter].load()
     : undefined;
   const out: EvalScores = { images: pairs.length };
   if (net) out.extractor = net.name;
   if (fcn) out.segmenter = `${fcn.spec.name}@v${fcn.spec.version}`;
+  const goodRecords: Partial<Record<"AtoB" | "BtoA", GoodRecord>> = {};
   type Who = "run" | "identity" | "untrained";
   const who: Who[] = ["run"];
   if (floors?.identity) who.push("identity");
@@ -411,12 +498,31 @@ export async function evaluateRun(
       // AtoB (labels -> photo): the FCN score segments G(labels) and scores it against the
       // input labels (paper Sec. 5.1.1); BtoA (photo -> labels): F(photo) snapped to the
       // palette, scored against the true labels.
-      const truth = seg
+      const truth = seg || layoutOn || (goodOn && fcn && direction === "AtoB")
         ? (direction === "AtoB" ? inputs : reals).map((x) => nearestPaletteLabels(x.data))
         : [];
       const realFeatures = net
         ? await extractFeatures(net, reals.length, (i) => reals[i])
         : undefined;
+      const realDistances = dependence && realFeatures
+        ? pairwiseDistances(realFeatures)
+        : undefined;
+      // Layouts: a label map's own classes; a photo's through the segmenter.
+      const inputLayouts = layoutOn
+        ? (direction === "AtoB" ? truth : fcn!.segment(inputs))
+        : undefined;
+      // The per-image score of `good` and the real images' scores on it (the bar).
+      const fcnGood = goodOn && fcn !== undefined && direction === "AtoB";
+      let goodBar: { better: "higher" | "lower"; threshold: number; real: number[] } | undefined;
+      if (goodOn) {
+        const real = fcnGood
+          ? fcn!.segment(reals).map((pred, i) => agreement(pred, truth[i]))
+          : Array.from(nearestDistances(realFeatures!, realFeatures!, true));
+        const better = fcnGood ? "higher" : "lower";
+        // resamples 0: only the bar; the share's interval comes from the shared bootstrap.
+        const bar = goodShare(real, real, { better, resamples: 0, rng: new Rng(0) }).threshold;
+        goodBar = { better, threshold: bar, real };
+      }
       const partsOf = async (fakes: Pixels[]): Promise<Parts> => {
         const p: Parts = {};
         if (o.metrics.includes("l1")) p.l1 = Float64Array.from(fakes, (f, i) => l1(f, reals[i]));
@@ -434,8 +540,24 @@ export async function evaluateRun(
           p.delta_e = Float64Array.from(fakes, (f, i) => meanDeltaE(inputs[i], f));
           p.color_hist = Float64Array.from(fakes, (f, i) => colorHistogramDistance(inputs[i], f));
         }
+        const fakeSeg = fcn && direction === "AtoB" && (seg || layoutOn || fcnGood)
+          ? fcn.segment(fakes)
+          : undefined;
+        if (layoutOn) {
+          p.layout = Float64Array.from(
+            fakes,
+            (f, i) =>
+              direction === "AtoB"
+                ? agreement(fakeSeg![i], inputLayouts![i])
+                : agreement(nearestPaletteLabels(f.data), inputLayouts![i]),
+          );
+        }
         if (net) {
           p.features = await extractFeatures(net, fakes.length, (i) => fakes[i]);
+          if (dependence) {
+            p.distances = pairwiseDistances(p.features, "the translations");
+            if (test.paired) p.recover = recoverabilityScores(p.features, realFeatures!);
+          }
           if (o.metrics.includes("kid")) {
             // Subsets of floor(N / 2) images need N >= 4; below that, one estimate over the
             // whole sets, with no spread to report (kid_std null).
@@ -453,12 +575,23 @@ export async function evaluateRun(
             counts: fakes.map((f, i) => confusion(nearestPaletteLabels(f.data), truth[i], classes)),
           };
         }
-        if (fcn && direction === "AtoB") {
+        if (seg && fcn && direction === "AtoB") {
           const classes = fcn.spec.classes;
           p.seg = {
             classes,
-            counts: fcn.segment(fakes).map((pred, i) => confusion(pred, truth[i], classes)),
+            counts: fakeSeg!.map((pred, i) => confusion(pred, truth[i], classes)),
           };
+        }
+        if (goodBar) {
+          const scores = fcnGood
+            ? fakeSeg!.map((pred, i) => agreement(pred, truth[i]))
+            : Array.from(nearestDistances(p.features!, realFeatures!));
+          const { threshold, better } = goodBar;
+          p.good = Float64Array.from(
+            scores,
+            (v) => (better === "higher" ? v >= threshold : v <= threshold) ? 1 : 0,
+          );
+          p.goodScores = scores;
         }
         return p;
       };
@@ -486,10 +619,25 @@ export async function evaluateRun(
       if (floors?.untrained) {
         parts.untrained = await partsOf(await translate(pick(floors.untrained)));
       }
-      const ctx = { realFeatures, metrics: o.metrics };
+      const ctx = { realFeatures, realDistances, metrics: o.metrics };
+      if (goodBar) {
+        const fake = parts.run!.goodScores!;
+        const all = [...fake, ...goodBar.real];
+        const lo = Math.min(...all), hi = Math.max(...all);
+        const range: [number, number] = lo < hi ? [lo, hi] : [lo - 0.5, hi + 0.5];
+        const h = histogram(fake, 20, range);
+        goodRecords[direction] = {
+          score: fcnGood ? "fcn_pixel_accuracy" : "nearest_real_distance",
+          better: goodBar.better,
+          threshold: goodBar.threshold,
+          edges: h.edges,
+          fake: h.counts,
+          real: histogram(goodBar.real, 20, range).counts,
+        };
+      }
       for (const w of who) {
         const s = scoresOf(parts[w]!, ctx);
-        if (w === "run" && fcn && direction === "AtoB") {
+        if (w === "run" && seg && fcn && direction === "AtoB") {
           // The same segmenter on the real photos: what a perfect generator would score.
           const r = fcnScores(fcn, reals, truth);
           s.real_pixel_accuracy = r.pixelAccuracy;
@@ -556,6 +704,7 @@ export async function evaluateRun(
   }
   for (const d of o.directions) out[d] = scored.run[d];
   if (boot) out.ci = intervals.run;
+  if (goodOn) out.good = goodRecords;
   if (who.length > 1) {
     out.floors = {};
     out.vs_floor = {};

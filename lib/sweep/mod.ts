@@ -29,6 +29,7 @@
  * ```
  * @module
  */
+export { type Claim, claimSchema, claimVariants, type Prediction } from "./claims.ts";
 export {
   ConfigError,
   type ConfigProblem,

@@ -28,6 +28,7 @@
  * ```
  * @module
  */
+import type { Claim } from "./claims.ts";
 import { ConfigError, type ConfigProblem } from "./yaml.ts";
 import { expandAblation, type ExpandedRun, placeProblems } from "./ablation.ts";
 import { type ExperimentConfig, type SchemaProblem, sizeProblems, TRAIN_KEYS } from "./schema.ts";
@@ -114,6 +115,8 @@ export interface SweepPlan {
   compareTo?: string;
   /** The main metric (`main_metric`, `<direction>.<metric>`), when the file names one. */
   mainMetric?: string;
+  /** The claims the sweep tests (`claims:`), when the file has them. */
+  claims?: Claim[];
   /** What the expansion changed on its own (a dropped `seg`, `--dataroot`), to print. */
   notes?: string[];
 }
@@ -290,6 +293,7 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
     duplicates,
     ...(sweep.compareTo !== undefined ? { compareTo: sweep.compareTo } : {}),
     ...(sweep.mainMetric !== undefined ? { mainMetric: sweep.mainMetric } : {}),
+    ...(sweep.claims !== undefined ? { claims: sweep.claims } : {}),
     ...(sweep.notes.length > 0 ? { notes: sweep.notes } : {}),
   };
 }

@@ -30,6 +30,8 @@
  * ```
  * @module
  */
+import { parseMetricsJsonl } from "../metrics/stability.ts";
+import { trainingMetrics } from "../metrics/training.ts";
 import { type BackendChoice, describeBackend, selectBackend } from "../backend/mod.ts";
 import { initialGenerators, train, type TrainConfig } from "../train/loop.ts";
 import { canonicalJson, latestCheckpoint } from "../train/checkpoint.ts";
@@ -48,9 +50,10 @@ import {
 } from "../io/atomic.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { openRunDataset } from "./plan.ts";
-import { evaluateRun } from "./evaluate.ts";
+import { evaluateRun, PAIRED_METRICS } from "./evaluate.ts";
 import {
   evalConfigHash,
+  onlyAddsMetrics,
   pendingStatus,
   readStatus,
   runPaths,
@@ -243,6 +246,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
   delete status.weights_sha256;
   delete status.eval;
   delete status.eval_hash;
+  delete status.eval_config;
   let evalSeconds = 0;
   const finish = async (fields: Partial<RunStatus>): Promise<RunStatus> => {
     const elapsed = (performance.now() - t0) / 1000;
@@ -316,9 +320,12 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     const evalHash = await evalConfigHash(resolved.config.eval);
     // Not when only the record version changed (the same metrics on the same images, the
     // final evaluation records more): those curves stay.
+    // Nor when the new config only adds metrics: the old curves hold valid values of theirs.
     const reevaluation = previous.status === "completed" && previous.eval_hash !== undefined &&
       previous.eval_hash !== evalHash &&
-      !(await sameEvalConfig(resolved.config.eval, previous.eval_hash));
+      !(await sameEvalConfig(resolved.config.eval, previous.eval_hash)) &&
+      !(previous.eval_config !== undefined &&
+        onlyAddsMetrics(previous.eval_config, resolved.config.eval));
     await trimMetrics(paths.metrics, resumeStep, {
       totalSteps: resolved.total_steps,
       dropEvaluations: reevaluation,
@@ -344,12 +351,13 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       if (test === undefined && ds.hasTest) {
         test = await ds.test();
         reportSkipped();
-        if (!test.paired && metrics.length > 0) {
-          metrics = metrics.filter((m) => m === "fid" || m === "kid");
+        const dropped = test.paired ? [] : metrics.filter((m) => PAIRED_METRICS.includes(m));
+        if (dropped.length > 0) {
+          metrics = metrics.filter((m) => !PAIRED_METRICS.includes(m));
           emit({
             ev: "log",
             id: resolved.id,
-            line: "the test split is not paired: only FID and KID are computed",
+            line: `the test split is not paired: ${dropped.join(", ")} not computed`,
           });
         }
       }
@@ -387,6 +395,11 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
           untrained.G_B.dispose();
         }
       }
+      if (final && metrics.includes("stability")) {
+        // From the run's own record so far (losses, probe, periodic evaluations): pure.
+        const text = await exists(paths.metrics) ? await Deno.readTextFile(paths.metrics) : "";
+        scores.train = trainingMetrics(parseMetricsJsonl(text));
+      }
       await appendLine(paths.metrics, JSON.stringify({ type: "eval", step, ...scores }));
       return scores;
     };
@@ -423,7 +436,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
           emit({ ev: "log", id: resolved.id, line });
         }
       },
-      onStep: async (step, losses, lr) => {
+      onStep: async (step, losses, lr, probe) => {
         if (stepsRun++ === 0) {
           tFirst = performance.now();
           evalAtFirst = evalSeconds;
@@ -432,7 +445,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
         if (step % printFreq === 0) {
           await appendLine(
             paths.metrics,
-            JSON.stringify({ type: "losses", step, lr, losses }),
+            JSON.stringify({ type: "losses", step, lr, losses, ...(probe ? { probe } : {}) }),
           );
         }
         emit({ ev: "step", id: resolved.id, step, total: resolved.total_steps, ...totals(losses) });
@@ -472,12 +485,19 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       weights_sha256: result.weightsSha256,
       eval: scores,
       eval_hash: evalHash,
+      eval_config: evalConfigOf(resolved.config.eval),
     });
   } catch (e) {
     return await finish({ status: "failed", error: (e as Error).message ?? String(e) });
   } finally {
     if (model) disposeCycleGan(model);
   }
+}
+
+/** An `eval:` config as status.json records it: without `every` (which changes no score). */
+function evalConfigOf(ev: object): Record<string, unknown> {
+  const { every: _every, ...rest } = ev as Record<string, unknown>;
+  return rest;
 }
 
 function round(x: number): number {

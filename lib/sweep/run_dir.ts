@@ -105,6 +105,8 @@ export interface RunStatus {
   eval?: Record<string, unknown> | null;
   /** {@link evalConfigHash} of the `eval` config the evaluation was made with. */
   eval_hash?: string;
+  /** That `eval` config itself (without `every`), to tell a grown metric list from a change. */
+  eval_config?: Record<string, unknown>;
 }
 
 /**
@@ -141,6 +143,26 @@ export async function sameEvalConfig(ev: object, hash: string): Promise<boolean>
     if (await evalConfigHash(ev, v) === hash) return true;
   }
   return false;
+}
+
+/**
+ * Whether an `eval:` config only adds metrics to `previous` (everything else equal, `every`
+ * aside): the periodic evaluations made under `previous` then still hold valid values of the
+ * metrics they have (same images, same extractor), so a completed run evaluated again for the
+ * new metrics keeps its curves.
+ *
+ * ```ts
+ * onlyAddsMetrics({ metrics: ["l1"], max_images: null }, { metrics: ["l1", "color"], max_images: null }); // true
+ * ```
+ */
+export function onlyAddsMetrics(previous: object, next: object): boolean {
+  const strip = (e: object) => {
+    const { every: _every, metrics, ...rest } = e as Record<string, unknown>;
+    const keys = Object.keys(rest).sort();
+    return { metrics: Array.isArray(metrics) ? metrics : [], rest: JSON.stringify(rest, keys) };
+  };
+  const a = strip(previous), b = strip(next);
+  return a.rest === b.rest && a.metrics.every((m) => b.metrics.includes(m));
 }
 
 /** The file name under `images/` of the grid of the periodic evaluation at `step`. */

@@ -133,6 +133,7 @@ const trainShape = {
   save_latest_freq: int(0),
   keep_checkpoints: int(1),
   max_steps: int(0).nullable(),
+  probe: z.boolean(),
 };
 
 /** The keys of {@link TrainConfig} an experiment may set. */

@@ -395,6 +395,7 @@ async function writeSweepFile(out: string, plan: SweepPlan, listing: SweepListin
     experiment: plan.experimentFile,
     compare_to: plan.compareTo ?? null,
     main_metric: plan.mainMetric ?? null,
+    ...(plan.claims ? { claims: plan.claims } : {}),
     runs: listing.runs.map((r) => ({
       id: r.run.id,
       name: r.run.name,

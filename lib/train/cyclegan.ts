@@ -25,7 +25,7 @@ import { type GanLoss, ganLoss, gradientPenalty } from "../losses/mod.ts";
 import { cycleLoss, identityLoss } from "../losses/mod.ts";
 import { type LossAblation, lossTerms } from "../losses/ablation.ts";
 import { ImagePool } from "../image_pool.ts";
-import type { Rng } from "../nn/rng.ts";
+import { Rng } from "../nn/rng.ts";
 import type { CheckpointFn } from "../nn/module.ts";
 import type { Network } from "../nn/network.ts";
 
@@ -376,6 +376,70 @@ export async function trainStep(
   const out = {} as StepLosses;
   LOSS_NAMES.forEach((name, i) => out[name] = values[i]);
   return out;
+}
+
+/**
+ * The adversarial signal reaching the generators (claim C4: the cross-entropy GAN loss gives
+ * vanishing gradients, the least-squares one does not), measured without changing training:
+ *
+ * - `D_A_fake` / `D_B_fake`: mean discriminator output on the current fakes G_A(real_A) /
+ *   G_B(real_B), in the loss's own units (logits for `vanilla`, scores for `lsgan`);
+ * - `grad_G_A` / `grad_G_B`: L2 norm, over all of G_A's (G_B's) parameters, of the gradient of
+ *   the generator's GAN term alone (no cycle, no identity): one extra forward and backward pass.
+ *
+ * Only directions whose GAN term is on are measured. The networks run as in the G step (training
+ * mode) on a copy of the model's random stream, so dropout masks match the step's and the
+ * model's stream does not move; the caller restores BatchNorm running statistics (lib/train/
+ * loop.ts runs it isolated, as the periodic evaluations). Leaves no tensors behind.
+ *
+ * ```ts
+ * const probe = await probeGanSignal(model, realA, realB); // { D_A_fake, grad_G_A, ... }
+ * ```
+ */
+export async function probeGanSignal(
+  m: CycleGan,
+  real_A: tf.Tensor4D,
+  real_B: tf.Tensor4D,
+): Promise<GanProbe> {
+  const on = lossTerms(m.options.loss);
+  const fwd = { training: true, rng: Rng.fromState(m.rng.state()) };
+  const names: (keyof GanProbe)[] = [];
+  const kept: tf.Scalar[] = [];
+  const measure = (G: Network, D: Network, real: tf.Tensor4D, side: "A" | "B") => {
+    let dOut: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = D.apply(G.apply(real, fwd), fwd);
+      dOut = tf.keep(tf.mean(pred) as tf.Scalar);
+      return m.gan.generatorLoss(pred);
+    }, trainables([G]));
+    const norm = tf.tidy(() =>
+      tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    names.push(`D_${side}_fake`, `grad_G_${side}`);
+    kept.push(dOut!, norm);
+  };
+  if (on.GAN_A) measure(m.G_A, m.D_A, real_A, "A");
+  if (on.GAN_B) measure(m.G_B, m.D_B, real_B, "B");
+  const out: GanProbe = {};
+  if (kept.length === 0) return out;
+  const stacked = tf.stack(kept);
+  const values = await stacked.data();
+  tf.dispose([stacked, ...kept]);
+  names.forEach((n, i) => out[n] = values[i]);
+  return out;
+}
+
+/** What {@link probeGanSignal} returns (the directions whose GAN term is on). */
+export interface GanProbe {
+  /** Mean D_A output on G_A(real_A) (logits for vanilla). */
+  D_A_fake?: number;
+  /** L2 norm of d(GAN_A term)/d(G_A parameters). */
+  grad_G_A?: number;
+  /** Mean D_B output on G_B(real_B). */
+  D_B_fake?: number;
+  /** L2 norm of d(GAN_B term)/d(G_B parameters). */
+  grad_G_B?: number;
 }
 
 /** Names of the losses that are NaN or infinite (empty when the step is finite). */

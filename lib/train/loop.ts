@@ -47,8 +47,10 @@ import {
   CYCLEGAN_DEFAULTS,
   type CycleGanOptions,
   disposeCycleGan,
+  type GanProbe,
   LOSS_NAMES,
   nonFiniteLosses,
+  probeGanSignal,
   setLearningRate,
   type StepLosses,
   type StepOptions,
@@ -98,6 +100,12 @@ export interface TrainConfig extends CycleGanOptions {
   keep_checkpoints: number;
   /** Stop after this many iterations in all (null: run the whole schedule). */
   max_steps: number | null;
+  /**
+   * Every `print_freq` iterations, also measure the adversarial signal reaching the generators
+   * (cyclegan.ts `probeGanSignal`: mean D output on fakes, norm of the GAN term's gradient) and
+   * pass it to `onStep`. One extra forward/backward pass per measurement; training is unchanged.
+   */
+  probe: boolean;
 }
 
 /** Defaults: the official ones (`train_options.py`, `cycle_gan_model.py`) plus ours. */
@@ -116,6 +124,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   save_latest_freq: 5000,
   keep_checkpoints: 2,
   max_steps: null,
+  probe: false,
 });
 
 /**
@@ -127,6 +136,7 @@ export const OPERATIONAL_KEYS: readonly (keyof TrainConfig)[] = Object.freeze([
   "save_latest_freq",
   "keep_checkpoints",
   "max_steps",
+  "probe",
 ]);
 
 const ALLOWED_KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "n_layers_D"]);
@@ -167,8 +177,8 @@ export function resolveTrainConfig(input: Partial<TrainConfig>): Readonly<TrainC
   if (c.lr_unit !== "epoch" && c.lr_unit !== "iteration") {
     problems.push(`lr_unit: expected "epoch" or "iteration", got "${c.lr_unit}"`);
   }
-  if (typeof c.serial_batches !== "boolean") {
-    problems.push(`serial_batches: expected true or false, got ${c.serial_batches}`);
+  for (const k of ["serial_batches", "probe"] as const) {
+    if (typeof c[k] !== "boolean") problems.push(`${k}: expected true or false, got ${c[k]}`);
   }
   if (problems.length > 0) {
     throw new RangeError(`Invalid training config: ${problems.join("; ")}`);
@@ -271,7 +281,12 @@ export interface TrainOptions {
    */
   restart?: boolean;
   /** Called after every finite step with the losses and the learning rate it used. */
-  onStep?: (step: number, losses: StepLosses, lr: number) => void | Promise<void>;
+  onStep?: (
+    step: number,
+    losses: StepLosses,
+    lr: number,
+    probe?: GanProbe,
+  ) => void | Promise<void>;
   /**
    * Periodic evaluation: `run(step, model)` is called after every step that is a multiple of
    * `every` (> 0) and not the run's last (whose model the caller evaluates once training
@@ -488,7 +503,12 @@ export async function train(
       }, dataRng);
       const t1 = performance.now();
       tData = (t1 - t0) / 1000;
+      let probe: GanProbe | undefined;
       try {
+        if (c.probe && (step + 1) % c.print_freq === 0) {
+          // Measured before the step, on the step's own batch and parameters.
+          probe = await isolated(model, () => probeGanSignal(model, batch.A, batch.B));
+        }
         losses = await trainStep(model, batch.A, batch.B, options.stepOptions);
       } finally {
         tf.dispose([batch.A, batch.B]);
@@ -509,7 +529,7 @@ export async function train(
         break;
       }
       const iters = (cursor.iteration + 1) * c.batch_size;
-      await options.onStep?.(step, losses, lr);
+      await options.onStep?.(step, losses, lr, probe);
       if (step % c.print_freq === 0) {
         const line = lossLine({ epoch: cursor.epoch, iters, time: tComp, data: tData }, losses);
         log(line);
@@ -554,14 +574,15 @@ export async function train(
  * training mode, which updates them), and `fn` must not draw from the model's random stream
  * (evaluations seed their own dropout stream); if it did, this throws.
  */
-async function isolated(model: CycleGan, fn: () => Promise<void>): Promise<void> {
+async function isolated<T>(model: CycleGan, fn: () => Promise<T>): Promise<T> {
   const buffers = [model.G_A, model.G_B, model.D_A, model.D_B].flatMap((n) =>
     Object.values(n.buffers)
   );
   const saved = buffers.map((b) => tf.clone(b));
   const rng = JSON.stringify(model.rng.state());
+  let out: T;
   try {
-    await fn();
+    out = await fn();
   } finally {
     buffers.forEach((b, i) => b.assign(saved[i]));
     tf.dispose(saved);
@@ -569,6 +590,7 @@ async function isolated(model: CycleGan, fn: () => Promise<void>): Promise<void>
   if (JSON.stringify(model.rng.state()) !== rng) {
     throw new Error("an evaluation drew from the model's random stream; it must seed its own");
   }
+  return out;
 }
 
 /**
