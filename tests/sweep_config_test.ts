@@ -91,7 +91,7 @@ eval: { metrics: [l1, fud] }
   );
   assertMatch(
     r.stderr,
-    /exp\.yaml:7:23: eval\.metrics\[1\]: expected one of l1, psnr, ssim, fid, kid, seg, structure, color, got "fud"/,
+    /exp\.yaml:7:23: eval\.metrics\[1\]: expected one of l1, psnr, ssim, fid, kid, seg, structure, color, dependence, good, layout, stability, got "fud"/,
   );
   assertMatch(r.stderr, /^5 problems in the config/);
   assert(!(await exists(`${dir}/out`)));
