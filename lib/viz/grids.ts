@@ -57,12 +57,17 @@ export interface RunVisuals {
  * a checkpoint (lib/report/grids.ts `runVisuals`) and, during training, for the grid of each
  * periodic evaluation (lib/sweep/run.ts). Leaves no tensors behind and draws from no stream but
  * its own.
+ *
+ * With one generator (pix2pix: `G_A` for `direction: AtoB`, `G_B` for `BtoA`) the visuals are
+ * pix2pix's own, `real_A, fake_B, real_B` (official `visual_names`), in the model's direction:
+ * `real_A` is its input, `real_B` the paired ground truth; the B block is empty.
  */
 export async function visualsOf(
-  generators: { G_A: Network; G_B: Network },
+  generators: { G_A?: Network; G_B?: Network },
   test: TestSplit,
   options: { identity: boolean },
 ): Promise<RunVisuals> {
+  if (!generators.G_A || !generators.G_B) return await pairedVisualsOf(generators, test);
   const identity = options.identity;
   const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
     { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
@@ -82,8 +87,8 @@ export async function visualsOf(
   for (const [iA, iB] of pairs) {
     for (const side of ["A", "B"] as const) {
       const [fwd, back] = side === "A"
-        ? [generators.G_A, generators.G_B]
-        : [generators.G_B, generators.G_A];
+        ? [generators.G_A!, generators.G_B!]
+        : [generators.G_B!, generators.G_A!];
       const set = side === "A" ? test.A : test.B;
       const ys = tf.tidy(() => {
         const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
@@ -99,6 +104,41 @@ export async function visualsOf(
       } finally {
         for (const y of ys) y.dispose();
       }
+    }
+  }
+  return out;
+}
+
+/** pix2pix's visuals `real_A, fake_B, real_B` of its one generator (see {@link visualsOf}). */
+async function pairedVisualsOf(
+  generators: { G_A?: Network; G_B?: Network },
+  test: TestSplit,
+): Promise<RunVisuals> {
+  const G = generators.G_A ?? generators.G_B;
+  if (!G) throw new Error("visualsOf: no generator given (expected G_A, G_B or both)");
+  const [from, to] = generators.G_A ? [test.A, test.B] : [test.B, test.A];
+  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
+    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
+    (_, i) => [i, i] as const,
+  );
+  const out: RunVisuals = {
+    A: ["real_A", "fake_B", "real_B"].map((name) => ({ name, images: [] })),
+    B: [],
+    paired: test.paired,
+  };
+  const opts = { training: true, rng: new Rng(0) };
+  for (const [iA, iB] of pairs) {
+    const [iFrom, iTo] = generators.G_A ? [iA, iB] : [iB, iA];
+    const ys = tf.tidy(() => {
+      const x = from.get(iFrom).expandDims(0) as tf.Tensor4D;
+      return [x, G.apply(x, opts)].map((t) => t.squeeze([0]) as tf.Tensor3D);
+    });
+    try {
+      out.A[0].images.push(await tensorToPixels(ys[0]));
+      out.A[1].images.push(await tensorToPixels(ys[1]));
+      out.A[2].images.push(to.pixels(iTo));
+    } finally {
+      for (const y of ys) y.dispose();
     }
   }
   return out;
@@ -201,7 +241,7 @@ export async function drawGrid(blocks: GridBlock[], o: { minColumn?: number } = 
 
 /** The run grid: the A block above the B block. */
 export async function runGrid(v: RunVisuals): Promise<Uint8Array> {
-  return await drawGrid([{ columns: v.A }, { columns: v.B }]);
+  return await drawGrid([{ columns: v.A }, { columns: v.B }].filter((b) => b.columns.length > 0));
 }
 
 /**
