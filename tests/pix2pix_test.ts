@@ -46,6 +46,7 @@ const TINY: Partial<TrainConfig> = Object.freeze({
   netG: "unet_128",
   ngf: 2,
   ndf: 2,
+  lr_unit: "iteration",
   n_epochs: 2,
   n_epochs_decay: 1,
   save_latest_freq: 1,
