@@ -37,12 +37,6 @@ import {
 import { parameterLine } from "../nn/network.ts";
 
 const FLAGS = {
-  model: {
-    type: "string",
-    default: "cycle_gan",
-    arg: "NAME",
-    doc: `model: ${MODEL_NAMES.join(", ")} (default cycle_gan)`,
-  },
   netG: {
     type: "string",
     arg: "NAME",
@@ -95,15 +89,20 @@ const FLAGS = {
     expects: "a positive integer",
     doc: "conv layers of --netD n_layers (basic is n_layers with 3)",
   },
+  model: {
+    type: "string",
+    default: "cycle_gan",
+    arg: "NAME",
+    doc: `model: ${MODEL_NAMES.join(", ")} (default cycle_gan)`,
+  },
   json: { type: "boolean", default: false, doc: "print parameter counts as JSON, no layers" },
   help: HELP_FLAG,
 } as const;
 
-const USAGE = `usage: deno task models [--model ${MODEL_NAMES.join("|")}] ` +
-  `[--netG ${GENERATOR_NAMES.join("|")}] ` +
+const USAGE = `usage: deno task models [--netG ${GENERATOR_NAMES.join("|")}] ` +
   `[--netD ${DISCRIMINATOR_NAMES.join("|")}] [--ngf N] [--ndf N] [--norm ${
     NORM_TYPES.join("|")
-  }] [--input_nc N] [--output_nc N] [--n_layers_D N] [--json]`;
+  }] [--input_nc N] [--output_nc N] [--n_layers_D N] [--model ${MODEL_NAMES.join("|")}] [--json]`;
 
 const CLI = { usage: USAGE, flags: FLAGS } as const;
 

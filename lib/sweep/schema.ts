@@ -130,9 +130,6 @@ function modelOf(config: Record<string, unknown>): ModelName {
 }
 
 const trainShape = {
-  model: z.enum(MODEL_NAMES),
-  direction: z.enum(["AtoB", "BtoA"]),
-  lambda_L1: z.number().min(0),
   netG: z.enum(GENERATOR_NAMES as [string, ...string[]]),
   netD: z.enum(DISCRIMINATOR_NAMES as [string, ...string[]]),
   ngf: owned(generatorShape, "ngf", int(1)),
@@ -170,6 +167,10 @@ const trainShape = {
   keep_checkpoints: int(1),
   max_steps: int(0).nullable(),
   probe: z.boolean(),
+  // pix2pix (lib/train/models.ts); after the CycleGAN keys, so listings keep their order.
+  model: z.enum(MODEL_NAMES),
+  direction: z.enum(["AtoB", "BtoA"]),
+  lambda_L1: z.number().min(0),
 };
 
 /** The keys of {@link TrainConfig} an experiment may set. */
