@@ -87,6 +87,7 @@ export {
   gradientPenalty,
   type GradientPenaltyOptions,
   identityLoss,
+  l1Loss,
 } from "./lib/losses/mod.ts";
 export {
   type ActiveLossTerms,
@@ -95,6 +96,12 @@ export {
   lossTerms,
   PAPER_LOSS_VARIANTS,
   type PaperLossVariant,
+  PIX2PIX_GAN_TERMS,
+  PIX2PIX_LOSS_VARIANTS,
+  type Pix2PixGanTerm,
+  type Pix2PixLoss,
+  pix2pixLossTerms,
+  type Pix2PixLossVariant,
 } from "./lib/losses/ablation.ts";
 export { ImagePool, type ImagePoolState } from "./lib/image_pool.ts";
 export {
@@ -124,6 +131,35 @@ export {
   type StepOptions,
   trainStep,
 } from "./lib/train/cyclegan.ts";
+/** The `model` registry (cycle_gan, pix2pix) and the interface the trainer drives them by. */
+export {
+  createModel,
+  createTranslators,
+  FOREIGN_KEYS,
+  MODEL_NAMES,
+  type ModelConfig,
+  modelDefaults,
+  modelDirections,
+  type ModelName,
+  needsPairs,
+  type TrainModel,
+  type Translators,
+} from "./lib/train/models.ts";
+export {
+  createPix2Pix,
+  createPix2PixGenerator,
+  type Direction,
+  disposePix2Pix,
+  type Pix2Pix,
+  PIX2PIX_DEFAULTS,
+  PIX2PIX_LOSS_NAMES,
+  PIX2PIX_VISUAL_NAMES,
+  pix2pixChannels,
+  type Pix2PixLosses,
+  type Pix2PixOptions,
+  pix2pixStep,
+  setPix2PixLearningRate,
+} from "./lib/train/pix2pix.ts";
 /** Datasets: the `dataset` registry (folder, scenes, emoji), preprocessing, test splits. */
 export * as data from "./lib/data/mod.ts";
 /** Metrics: FID, KID, paired scores, segmentation scores, feature extractors. */

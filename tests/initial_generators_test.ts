@@ -25,15 +25,15 @@ Deno.test("initialGenerators() has train()'s step-0 weights beside a live model;
   };
   try {
     const floor = initialGenerators(c);
-    assertEquals(await out(floor.G_A), await out(model.G_A), "G_A: same weights");
-    assertEquals(await out(floor.G_B), await out(model.G_B), "G_B: same weights");
-    floor.G_A.dispose();
-    floor.G_B.dispose();
+    assertEquals(await out(floor.G_A!), await out(model.G_A), "G_A: same weights");
+    assertEquals(await out(floor.G_B!), await out(model.G_B), "G_B: same weights");
+    floor.G_A!.dispose();
+    floor.G_B!.dispose();
     const other = initialGenerators({ ...c, seed: 1235 });
-    const [o, a] = [await out(other.G_A), await out(model.G_A)];
+    const [o, a] = [await out(other.G_A!), await out(model.G_A)];
     assert(o.some((v, i) => v !== a[i]), "another seed, other weights");
-    other.G_A.dispose();
-    other.G_B.dispose();
+    other.G_A!.dispose();
+    other.G_B!.dispose();
   } finally {
     x.dispose();
     disposeCycleGan(model);

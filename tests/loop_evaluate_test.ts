@@ -9,7 +9,7 @@ import { tf } from "../lib/tf.ts";
 import { Rng } from "../lib/nn/rng.ts";
 import { tensorSource, type UnalignedSource } from "../lib/train/data.ts";
 import { train, type TrainConfig } from "../lib/train/loop.ts";
-import type { CycleGan } from "../lib/train/cyclegan.ts";
+import type { TrainModel } from "../lib/train/models.ts";
 
 const quiet = () => {};
 
@@ -37,13 +37,14 @@ const CONFIG: Partial<TrainConfig> = Object.freeze({
 });
 
 /** Applies both generators in training mode (which updates BatchNorm statistics), own stream. */
-function evaluation(calls: number[]): (step: number, model: CycleGan) => Promise<void> {
+function evaluation(calls: number[]): (step: number, model: TrainModel) => Promise<void> {
   return async (step, model) => {
     calls.push(step);
     const rng = new Rng(0);
+    const { G_A, G_B } = model.translators();
     const y = tf.tidy(() => {
       const x = tf.ones([1, 12, 12, 3]) as tf.Tensor4D;
-      return model.G_B.apply(model.G_A.apply(x, { training: true, rng }), { training: true, rng });
+      return G_B!.apply(G_A!.apply(x, { training: true, rng }), { training: true, rng });
     });
     await y.data();
     y.dispose();

@@ -269,11 +269,19 @@ Deno.test("the checkpoint option (recompute) gives the plain pass's output and g
 // ---- options and size rules ----
 
 Deno.test("every registry entry has options with defaults, a summary and a size rule", () => {
-  assertEquals(GENERATOR_NAMES, ["resnet_9blocks", "resnet_6blocks", "unet_256", "unet_128"]);
+  assertEquals(GENERATOR_NAMES, [
+    "resnet_9blocks",
+    "resnet_6blocks",
+    "unet_256",
+    "unet_128",
+    "encoder_decoder_256",
+    "encoder_decoder_128",
+  ]);
   assertEquals(DISCRIMINATOR_NAMES, ["basic", "n_layers", "pixel"]);
   for (const e of [...Object.values(netG), ...Object.values(netD)]) {
     assert(e.summary.length > 0 && typeof e.sizeRule === "function");
   }
+  for (const e of Object.values(netD)) assert(typeof e.receptiveField === "function");
   assertEquals(resolveGeneratorOptions("resnet_9blocks"), {
     input_nc: 3,
     output_nc: 3,

@@ -78,7 +78,7 @@ eval: { metrics: [l1, fud] }
   assertEquals(r.code, 2);
   assertMatch(
     r.stderr,
-    /exp\.yaml:1:7: netG: expected one of resnet_9blocks, resnet_6blocks, unet_256, unet_128, got "vgg"/,
+    /exp\.yaml:1:7: netG: expected one of resnet_9blocks, resnet_6blocks, unet_256, unet_128, encoder_decoder_256, encoder_decoder_128, got "vgg"/,
   );
   assertMatch(
     r.stderr,

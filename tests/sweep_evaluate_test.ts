@@ -63,7 +63,8 @@ Deno.test("evaluateRun(): seg gives the FCN score (AtoB), palette scores (BtoA);
     ...o,
     directions: ["AtoB"],
   });
-  assertEquals(Object.keys(onlyA).sort(), ["AtoB", "images", "segmenter"]);
+  assertEquals(Object.keys(onlyA).sort(), ["AtoB", "images", "segmenter", "test_mode"]);
+  assertEquals(onlyA.test_mode, "train", "the official test.py's mode by default");
   // Not scenes: seg does not apply, no segmenter.
   const other = await evaluateRun({ G_A: perfect, G_B: identity }, test, {
     metrics: ["seg", "l1"],
@@ -176,7 +177,7 @@ Deno.test("evaluateRun(): floors, bootstrap intervals and paired comparisons aga
   });
   assertEquals(again, good);
   const plain = await evaluateRun(perfect, test, { metrics: ["l1"], dataset: "scenes" });
-  assertEquals(Object.keys(plain).sort(), ["AtoB", "BtoA", "images"]);
+  assertEquals(Object.keys(plain).sort(), ["AtoB", "BtoA", "images", "test_mode"]);
   assertEquals(tf.memory().numTensors, before);
   tf.dispose([...realA, ...realB]);
 });

@@ -174,7 +174,16 @@ export async function loadGenerator(
     );
   }
   const c = ckpt.state.config as Record<string, unknown>;
-  const name = direction === "AtoB" ? "G_A" : "G_B";
+  // pix2pix's one generator (`net_G`) translates its training direction only.
+  const pix2pix = c.model === "pix2pix";
+  if (pix2pix && c.direction !== direction) {
+    throw new UserError(
+      `--checkpoint "${ckpt.path}" is a pix2pix model trained ${String(c.direction)}; it ` +
+        `cannot translate ${direction} (use --direction ${String(c.direction)})`,
+      2,
+    );
+  }
+  const name = pix2pix ? "G" : direction === "AtoB" ? "G_A" : "G_B";
   const inputNc = Number(direction === "AtoB" ? c.input_nc : c.output_nc);
   const outputNc = Number(direction === "AtoB" ? c.output_nc : c.input_nc);
   const net = defineG(String(c.netG), new Rng(0), {

@@ -107,6 +107,13 @@ export interface RawFolder {
 export interface OpenContext {
   /** Receives warnings (skipped images); default `console.warn`. */
   warn?: (message: string) => void;
+  /**
+   * The model trains on aligned pairs (pix2pix): a dataset that can give them returns a train
+   * source with `paired: true` (`scenes`: both domains from the same scenes; `folder`: the
+   * aligned layout or trainA/trainB paired by file name, else a DatasetError); one that cannot
+   * (`emoji`) ignores it, and the sweep reports the model/data mismatch before training.
+   */
+  paired?: boolean;
 }
 
 /**

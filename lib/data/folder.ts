@@ -8,6 +8,19 @@
  *   testA/   testB/       optional evaluation images (`<test_phase>A`, `<test_phase>B`)
  * ```
  *
+ * or, with `dataset_mode: aligned`, the official `aligned` layout (pix2pix's datasets: facades,
+ * maps, cityscapes, edges2shoes), each image A and B side by side, A on the left half:
+ *
+ * ```
+ * dataroot/
+ *   train/   test/         AB images (`<phase>/`, `<test_phase>/`), width = 2 x height usually
+ * ```
+ *
+ * An aligned folder gives aligned pairs (the train source is `paired`: B at A's index with A's
+ * crop and flip, as the official `AlignedDataset`). A model that trains on pairs (pix2pix,
+ * `OpenContext.paired`) on the unaligned layout gets trainA/ and trainB/ paired by file name
+ * (`0001.png` with `0001.jpg`), and a clear error when the names do not pair one to one.
+ *
  * PNG and JPEG files are found recursively and sorted by path. Every training image is read,
  * hashed, decoded and resized when the dataset is opened (through the image cache, so a second
  * open costs a hash per file), so that a corrupt file, an empty folder or a crop larger than an
@@ -49,6 +62,9 @@ import { describeIssues } from "../registry.ts";
 /** What to do with an image that cannot be decoded. */
 export const BAD_IMAGE_POLICIES = ["error", "skip"] as const;
 
+/** The official `--dataset_mode` values a folder can be read as. */
+export const FOLDER_DATASET_MODES = ["unaligned", "aligned"] as const;
+
 /** Options of a folder dataset (the official names where one exists). */
 export interface FolderOptions extends PreprocessOptions {
   /** The dataset root holding `trainA/`, `trainB/`, ... (`--dataroot`, required). */
@@ -65,6 +81,12 @@ export interface FolderOptions extends PreprocessOptions {
   cache_dir: string | null;
   /** Most MiB of prepared images held in memory; past it they are re-read from the disk cache. */
   memory_cache_mb: number;
+  /**
+   * `unaligned` (trainA/, trainB/; the default when absent) or `aligned` (train/ with A|B side
+   * by side, official `--dataset_mode aligned`). Optional without a default, so the options of
+   * a folder that does not set it resolve (and hash) as before.
+   */
+  dataset_mode?: typeof FOLDER_DATASET_MODES[number];
 }
 
 /** Folder options as a config gives them: `dataroot`, and any others (defaults for the rest). */
@@ -88,6 +110,9 @@ export const folderOptionsSchema: z.ZodType<FolderOptions, FolderOptionsInput> =
   ),
   memory_cache_mb: z.number().min(0).default(2048).describe(
     "most MiB of decoded images kept in memory (the rest is read from the disk cache)",
+  ),
+  dataset_mode: z.enum(FOLDER_DATASET_MODES).optional().describe(
+    "unaligned (trainA/, trainB/; default) or aligned (train/, test/ with A|B side by side)",
   ),
   ...preprocessShape,
 }).superRefine((o, ctx) => {
@@ -144,12 +169,25 @@ function showSome(items: string[], n = 5): string {
 }
 
 /** Lists a domain folder; a missing or empty one is a {@link DatasetError}. */
-async function domainFiles(root: string, folder: string, limit: number | null) {
+async function domainFiles(
+  root: string,
+  folder: string,
+  limit: number | null,
+  aligned = false,
+) {
   const dir = `${root}/${folder}`;
   if (!(await isDirectory(dir))) {
+    const hint = !aligned && /[AB]$/.test(folder) &&
+        await isDirectory(`${root}/${folder.slice(0, -1)}`)
+      ? `; it has ${folder.slice(0, -1)}/: for the official aligned layout (A|B side by side) ` +
+        `set dataset_mode: aligned`
+      : "";
     throw new DatasetError(
-      `dataset folder "${root}" has no ${folder}/ folder; expected the official layout ` +
-        `(trainA/, trainB/, optional testA/, testB/)`,
+      `dataset folder "${root}" has no ${folder}/ folder; expected the official ${
+        aligned
+          ? "aligned layout (train/, optional test/, each image A|B side by side)"
+          : "layout (trainA/, trainB/, optional testA/, testB/)"
+      }${hint}`,
     );
   }
   const listing = await listImages(dir);
@@ -208,6 +246,64 @@ export async function loadImageFiles(
   return { refs, names, skipped, skippedNames };
 }
 
+/**
+ * One half of an aligned image (official `AlignedDataset`: A is the left half, B the right).
+ * An odd width cannot be split into two equal halves: a DatasetError naming the file.
+ *
+ * ```ts
+ * alignedHalf({ width: 4, height: 1, channels: 1, data: Uint8Array.of(1, 2, 3, 4) }, "B", "x.png");
+ * // { width: 2, height: 1, channels: 1, data: [3, 4] }
+ * ```
+ */
+export function alignedHalf(img: Pixels, side: "A" | "B", file: string): Pixels {
+  if (img.width % 2 !== 0) {
+    throw new DatasetError(
+      `cannot split "${file}" (${img.width}x${img.height}) into A|B halves: the aligned layout ` +
+        `expects A and B side by side, an even width`,
+    );
+  }
+  const w = img.width / 2;
+  const c = img.channels;
+  const data = new Uint8Array(w * img.height * c);
+  const x0 = side === "A" ? 0 : w;
+  for (let y = 0; y < img.height; y++) {
+    const from = (y * img.width + x0) * c;
+    data.set(img.data.subarray(from, from + w * c), y * w * c);
+  }
+  return { width: w, height: img.height, channels: c, data };
+}
+
+/**
+ * B's files in A's order, pairing trainA/ and trainB/ by file name without extension
+ * (`0001.png` with `0001.jpg`); a DatasetError naming the files that do not pair one to one.
+ */
+export function pairFilesByName(
+  filesA: readonly ImageFile[],
+  filesB: readonly ImageFile[],
+  where: { A: string; B: string },
+): ImageFile[] {
+  const stem = (n: string) => n.replace(/\.[^./]*$/, "");
+  const byStem = new Map<string, ImageFile[]>();
+  for (const f of filesB) byStem.set(stem(f.name), [...(byStem.get(stem(f.name)) ?? []), f]);
+  const unmatched: string[] = [];
+  const ordered: ImageFile[] = [];
+  for (const f of filesA) {
+    const found = byStem.get(stem(f.name));
+    if (found?.length === 1) ordered.push(found[0]);
+    else unmatched.push(`${where.A}/${f.name}`);
+  }
+  const used = new Set(ordered);
+  for (const f of filesB) if (!used.has(f)) unmatched.push(`${where.B}/${f.name}`);
+  if (unmatched.length > 0) {
+    throw new DatasetError(
+      `a paired model needs every image of ${where.A}/ to have one partner of the same name ` +
+        `in ${where.B}/ (or the aligned layout, dataset_mode: aligned); ${unmatched.length} ` +
+        `do not pair: ${showSome(unmatched)}`,
+    );
+  }
+  return ordered;
+}
+
 /** The one [h, w] all images share, or a DatasetError listing the sizes found. */
 function commonSize(
   domains: Record<string, LoadedDomain>,
@@ -260,12 +356,13 @@ export async function openFolder(
 ): Promise<Dataset> {
   const o = options;
   const warn = context.warn ?? ((m: string) => console.warn(m));
+  const aligned = o.dataset_mode === "aligned";
   const root = o.dataroot.replace(/\/+$/, "") || "/";
   if (!(await isDirectory(root))) {
     const exists = await Deno.stat(root).then(() => true, () => false);
     throw new DatasetError(
       `dataroot "${root}" ${exists ? "is not a folder" : "does not exist"}; expected a folder ` +
-        `with ${o.phase}A/ and ${o.phase}B/`,
+        `with ${aligned ? `${o.phase}/` : `${o.phase}A/ and ${o.phase}B/`}`,
     );
   }
   const cache = new PixelCache({
@@ -274,23 +371,30 @@ export async function openFolder(
   });
   const warnings: string[] = [];
   const skipped: SkippedImage[] = [];
-  const folders = { A: `${o.phase}A`, B: `${o.phase}B` };
+  // Aligned: both domains are halves of the images in <phase>/ (A left, B right).
+  const folders = aligned ? { A: o.phase, B: o.phase } : { A: `${o.phase}A`, B: `${o.phase}B` };
   // List both folders first, so a missing trainB/ is reported before trainA/ is decoded.
-  const filesA = await domainFiles(root, folders.A, o.max_dataset_size);
-  const filesB = await domainFiles(root, folders.B, o.max_dataset_size);
+  const filesA = await domainFiles(root, folders.A, o.max_dataset_size, aligned);
+  let filesB = aligned ? filesA : await domainFiles(root, folders.B, o.max_dataset_size, aligned);
+  const paired = aligned || context.paired === true;
+  if (paired && !aligned) filesB = pairFilesByName(filesA, filesB, folders);
   const load = async (
     files: ImageFile[],
     folder: string,
     channels: number,
     stage: "train" | "eval",
+    side?: "A" | "B",
   ) => {
-    const make = stage === "train"
+    const prep = stage === "train"
       ? (img: Pixels) => prepare(img, o, channels)
       : (img: Pixels) => prepareEval(img, o, channels);
+    // Aligned: split first (the official AlignedDataset crops A and B out of AB, then resizes
+    // each); the cache variant names the half.
+    const make = side ? (img: Pixels) => prep(alignedHalf(img, side, folder)) : prep;
     const d = await loadImageFiles(
       files,
       make,
-      preparedVariant(o, channels, stage),
+      preparedVariant(o, channels, stage) + (side ? `-half${side}` : ""),
       cache,
       o.on_bad_image,
       warn,
@@ -304,9 +408,18 @@ export async function openFolder(
     }
     return d;
   };
-  const trainA = await load(filesA, folders.A, o.input_nc, "train");
-  const trainB = await load(filesB, folders.B, o.output_nc, "train");
-  const trainDomains = { [folders.A]: trainA, [folders.B]: trainB };
+  const trainA = await load(filesA, folders.A, o.input_nc, "train", aligned ? "A" : undefined);
+  const trainB = await load(filesB, folders.B, o.output_nc, "train", aligned ? "B" : undefined);
+  if (paired && trainA.names.join("\n") !== trainB.names.join("\n")) {
+    // A skipped (unreadable) image must leave its partner out too.
+    throw new DatasetError(
+      `cannot pair ${folders.A}/ with ${folders.B}/: images were skipped on one side only ` +
+        `(${trainA.names.length} A, ${trainB.names.length} B); fix or remove them`,
+    );
+  }
+  const trainDomains = aligned
+    ? { [`${folders.A} (A half)`]: trainA, [`${folders.B} (B half)`]: trainB }
+    : { [folders.A]: trainA, [folders.B]: trainB };
   checkCrops(trainDomains, o);
   const imageSize: [number, number] = cropsRandomly(o.preprocess)
     ? [o.crop_size, o.crop_size]
@@ -321,33 +434,40 @@ export async function openFolder(
       JSON.stringify([trainA.refs.map((r) => r.key), trainB.refs.map((r) => r.key)]),
     ),
   );
+  // The fingerprint names the pairing too: the same files paired are other training data.
+  const mode = aligned ? "-aligned" : paired ? "-paired" : "";
   const train = new PreparedSource(
     { A: list(trainA), B: list(trainB) },
     o,
     imageSize,
-    `folder-${digest.slice(0, 16)}`,
+    `folder-${digest.slice(0, 16)}${mode}`,
+    paired,
   );
 
-  const testFolders = { A: `${o.test_phase}A`, B: `${o.test_phase}B` };
+  const testFolders = aligned
+    ? { A: o.test_phase, B: o.test_phase }
+    : { A: `${o.test_phase}A`, B: `${o.test_phase}B` };
   const hasTest = (await isDirectory(`${root}/${testFolders.A}`)) &&
     (await isDirectory(`${root}/${testFolders.B}`));
   let test: Promise<TestSplit> | undefined;
   const loadTest = async (): Promise<TestSplit> => {
-    const a = await load(
-      await domainFiles(root, testFolders.A, null),
-      testFolders.A,
-      o.input_nc,
-      "eval",
-    );
+    const testFilesA = await domainFiles(root, testFolders.A, null, aligned);
+    const a = await load(testFilesA, testFolders.A, o.input_nc, "eval", aligned ? "A" : undefined);
     const b = await load(
-      await domainFiles(root, testFolders.B, null),
+      aligned ? testFilesA : await domainFiles(root, testFolders.B, null),
       testFolders.B,
       o.output_nc,
       "eval",
+      aligned ? "B" : undefined,
     );
     const size: [number, number] = cropsRandomly(o.preprocess)
       ? [o.crop_size, o.crop_size]
-      : commonSize({ [testFolders.A]: a, [testFolders.B]: b }, o.preprocess);
+      : commonSize(
+        aligned
+          ? { [`${testFolders.A} (A half)`]: a, [`${testFolders.B} (B half)`]: b }
+          : { [testFolders.A]: a, [testFolders.B]: b },
+        o.preprocess,
+      );
     const { pairs, paired } = pairByName(a.names, b.names);
     return {
       A: imageSet(list(a), a.names, { channels: o.input_nc, imageSize: size }),

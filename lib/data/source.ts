@@ -40,6 +40,7 @@ export class PreparedSource implements UnalignedSource {
   readonly channelsB: number;
   readonly imageSize: [number, number];
   readonly fingerprint?: string;
+  readonly paired?: boolean;
   readonly #lists: { A: PreparedList; B: PreparedList };
   readonly #options: PreprocessOptions;
 
@@ -48,14 +49,24 @@ export class PreparedSource implements UnalignedSource {
    * @param options The preprocessing they were prepared with (crop and flip come from it).
    * @param imageSize Height and width of every loaded image.
    * @param fingerprint Changes when the images or their preprocessing change.
+   * @param paired Aligned pairs: image i of A shows what image i of B shows (equal counts and
+   *   sizes, so one crop/flip draw fits both; see `UnalignedSource.paired`).
    */
   constructor(
     lists: { A: PreparedList; B: PreparedList },
     options: PreprocessOptions,
     imageSize: [number, number],
     fingerprint?: string,
+    paired = false,
   ) {
+    if (paired && lists.A.length !== lists.B.length) {
+      throw new RangeError(
+        `Cannot pair ${lists.A.length} A images with ${lists.B.length} B images: aligned ` +
+          `pairs need equal counts`,
+      );
+    }
     this.fingerprint = fingerprint;
+    if (paired) this.paired = true;
     this.#lists = lists;
     this.#options = options;
     this.sizeA = lists.A.length;

@@ -57,4 +57,23 @@ export interface DiscriminatorEntry {
    * else an error message naming the rule.
    */
   sizeRule(height: number, width: number, options: DiscriminatorOptions): string | undefined;
+  /**
+   * Side of the square input patch one output score sees (pix2pix Sec. 3.2.2 and Table 3:
+   * 1 for the PixelGAN, 70 for the default PatchGAN), from the kernels and strides.
+   */
+  receptiveField(options: DiscriminatorOptions): number;
+}
+
+/**
+ * The receptive field of a chain of convolutions, `[kernel, stride]` from input to output:
+ * walking back from one output value, each layer widens it to `(r - 1) * stride + kernel`.
+ *
+ * ```ts
+ * receptiveFieldOf([[4, 2], [4, 2], [4, 2], [4, 1], [4, 1]]); // 70, the basic PatchGAN
+ * ```
+ */
+export function receptiveFieldOf(layers: ReadonlyArray<readonly [number, number]>): number {
+  let r = 1;
+  for (let i = layers.length - 1; i >= 0; i--) r = (r - 1) * layers[i][1] + layers[i][0];
+  return r;
 }

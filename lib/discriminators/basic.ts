@@ -5,7 +5,7 @@
  * @module
  */
 import { discriminatorBaseSchema, type DiscriminatorEntry } from "./_common.ts";
-import { nLayerDiscriminator, nLayersSizeRule } from "./n_layers.ts";
+import { nLayerDiscriminator, nLayersReceptiveField, nLayersSizeRule } from "./n_layers.ts";
 
 const rule = nLayersSizeRule("basic", 3);
 
@@ -15,4 +15,5 @@ export const basic: DiscriminatorEntry = {
   options: discriminatorBaseSchema,
   build: (o) => nLayerDiscriminator(o, 3),
   sizeRule: (h, w) => rule(h, w),
+  receptiveField: () => nLayersReceptiveField(3),
 };

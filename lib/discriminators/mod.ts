@@ -32,7 +32,8 @@ export {
   type DiscriminatorOptions,
   type DiscriminatorOptionsInput,
 } from "./_common.ts";
-export { nLayersOutputSize } from "./n_layers.ts";
+export { nLayersOutputSize, nLayersReceptiveField } from "./n_layers.ts";
+export { receptiveFieldOf } from "./_common.ts";
 
 /** Every discriminator by `--netD` name. Adding one: a module plus one line here. */
 export const netD: Readonly<{
@@ -95,6 +96,21 @@ export function checkDiscriminatorSize(
   options: DiscriminatorOptionsInput = {},
 ): string | undefined {
   return entry(name).sizeRule(height, width, resolveDiscriminatorOptions(name, options));
+}
+
+/**
+ * Side of the input patch one score of the discriminator sees (pix2pix Table 3's "receptive
+ * field"): 1 (`pixel`), 70 (`basic`), 16 / 70 / 286 for `n_layers` with 1 / 3 / 5 layers.
+ *
+ * ```ts
+ * discriminatorReceptiveField("n_layers", { n_layers_D: 1 }); // 16
+ * ```
+ */
+export function discriminatorReceptiveField(
+  name: string,
+  options: DiscriminatorOptionsInput = {},
+): number {
+  return entry(name).receptiveField(resolveDiscriminatorOptions(name, options));
 }
 
 /**

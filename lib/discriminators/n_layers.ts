@@ -20,6 +20,7 @@ import {
   type DiscriminatorEntry,
   type DiscriminatorOptions,
   type DiscriminatorOptionsInput,
+  receptiveFieldOf,
 } from "./_common.ts";
 
 /** NLayerDiscriminator(input_nc, ndf, n_layers, norm). */
@@ -73,6 +74,19 @@ export function nLayersOutputSize(size: number, nLayers: number): number {
   return s;
 }
 
+/**
+ * Receptive field of an n-layer PatchGAN: n 4x4 stride-2 convs, then two 4x4 stride-1 convs.
+ * 1 layer gives 16, 3 (basic) 70, 5 the 286 of pix2pix's ImageGAN row (Table 3).
+ *
+ * ```ts
+ * nLayersReceptiveField(5); // 286
+ * ```
+ */
+export function nLayersReceptiveField(nLayers: number): number {
+  const layers: [number, number][] = Array.from({ length: nLayers }, () => [4, 2]);
+  return receptiveFieldOf([...layers, [4, 1], [4, 1]]);
+}
+
 /** The size rule of an n-layer PatchGAN: a non-empty score map. */
 export function nLayersSizeRule(
   name: string,
@@ -101,4 +115,5 @@ export const nLayers: DiscriminatorEntry = {
   options: nLayersSchema,
   build: (o) => nLayerDiscriminator(o, o.n_layers_D ?? 3),
   sizeRule: (h, w, o) => nLayersSizeRule("n_layers", o.n_layers_D ?? 3)(h, w),
+  receptiveField: (o) => nLayersReceptiveField(o.n_layers_D ?? 3),
 };

@@ -46,4 +46,6 @@ export const pixel: DiscriminatorEntry = {
     Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1
       ? undefined
       : `netD pixel needs positive integer height and width; got ${h}x${w}`,
+  // Only 1x1 convs: each score sees one pixel.
+  receptiveField: () => 1,
 };

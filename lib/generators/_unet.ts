@@ -22,18 +22,29 @@ import {
 import { tf } from "../tf.ts";
 import type { GeneratorOptions } from "./_common.ts";
 
-/** UnetGenerator(input_nc, output_nc, num_downs, ngf, norm, use_dropout). */
-export function unetGenerator(o: GeneratorOptions, numDowns: number): Module {
+/**
+ * UnetGenerator(input_nc, output_nc, num_downs, ngf, norm, use_dropout). With `skip: false`
+ * it is pix2pix's encoder-decoder (paper Sec. 3.1.1 and Table 2): the same layers with the
+ * skip concatenations removed, so each up conv takes `inner` channels instead of `2 * inner`.
+ */
+export function unetGenerator(o: GeneratorOptions, numDowns: number, skip = true): Module {
   const { ngf, norm } = o;
   const useDropout = !o.no_dropout;
-  let block = unetBlock({ outer: ngf * 8, inner: ngf * 8, norm, position: "innermost" });
+  let block = unetBlock({ outer: ngf * 8, inner: ngf * 8, norm, position: "innermost", skip });
   // num_downs - 5 intermediate 512-channel blocks; only these get dropout.
   for (let i = 0; i < numDowns - 5; i++) {
-    block = unetBlock({ outer: ngf * 8, inner: ngf * 8, norm, submodule: block, useDropout });
+    block = unetBlock({
+      outer: ngf * 8,
+      inner: ngf * 8,
+      norm,
+      submodule: block,
+      useDropout,
+      skip,
+    });
   }
-  block = unetBlock({ outer: ngf * 4, inner: ngf * 8, norm, submodule: block });
-  block = unetBlock({ outer: ngf * 2, inner: ngf * 4, norm, submodule: block });
-  block = unetBlock({ outer: ngf, inner: ngf * 2, norm, submodule: block });
+  block = unetBlock({ outer: ngf * 4, inner: ngf * 8, norm, submodule: block, skip });
+  block = unetBlock({ outer: ngf * 2, inner: ngf * 4, norm, submodule: block, skip });
+  block = unetBlock({ outer: ngf, inner: ngf * 2, norm, submodule: block, skip });
   const outermost = unetBlock({
     outer: o.output_nc,
     inner: ngf,
@@ -41,9 +52,10 @@ export function unetGenerator(o: GeneratorOptions, numDowns: number): Module {
     norm,
     submodule: block,
     position: "outermost",
+    skip,
   });
   return container(
-    "UnetGenerator",
+    skip ? "UnetGenerator" : "EncoderDecoderGenerator",
     [["model", outermost]],
     (x, s) => outermost.forward(x, s.child("model")),
   );
@@ -57,6 +69,8 @@ interface BlockSpec {
   submodule?: Module;
   position?: "outermost" | "innermost";
   useDropout?: boolean;
+  /** Concatenate the block's input to its output (U-Net); false: encoder-decoder. */
+  skip: boolean;
 }
 
 /**
@@ -71,12 +85,15 @@ interface BlockSpec {
 function unetBlock(b: BlockSpec): Module {
   const bias = usesBias(b.norm);
   const input = b.input ?? b.outer;
+  // What the up conv of a block with a submodule sees: the submodule's output, which is
+  // concat(x, y) (2 * inner channels) with skips and y alone (inner) without.
+  const upIn = b.skip ? b.inner * 2 : b.inner;
   const downconv = conv2dModule(input, b.inner, { kernel: 4, stride: 2, padding: 1, bias });
   let layers: Module[];
   if (b.position === "outermost") {
     if (!b.submodule) throw new Error("unetBlock: the outermost block needs a submodule");
     // Outermost up conv: bias=True (PyTorch default), Tanh instead of a norm.
-    const upconv = convTranspose2dModule(b.inner * 2, b.outer, {
+    const upconv = convTranspose2dModule(upIn, b.outer, {
       kernel: 4,
       stride: 2,
       padding: 1,
@@ -93,7 +110,7 @@ function unetBlock(b: BlockSpec): Module {
     layers = [leakyReluModule(0.2), downconv, reluModule(), upconv, normModule(b.norm, b.outer)];
   } else {
     if (!b.submodule) throw new Error("unetBlock: an intermediate block needs a submodule");
-    const upconv = convTranspose2dModule(b.inner * 2, b.outer, {
+    const upconv = convTranspose2dModule(upIn, b.outer, {
       kernel: 4,
       stride: 2,
       padding: 1,
@@ -114,6 +131,6 @@ function unetBlock(b: BlockSpec): Module {
   const outermost = b.position === "outermost";
   return container("UnetSkipConnectionBlock", [["model", model]], (x, s) => {
     const y = model.forward(x, s.child("model"));
-    return outermost ? y : tf.concat([x, y], 3) as tf.Tensor4D;
+    return outermost || !b.skip ? y : tf.concat([x, y], 3) as tf.Tensor4D;
   });
 }

@@ -24,6 +24,8 @@ import { resnet6blocks } from "./resnet_6blocks.ts";
 import { resnet9blocks } from "./resnet_9blocks.ts";
 import { unet128 } from "./unet_128.ts";
 import { unet256 } from "./unet_256.ts";
+import { encoderDecoder256 } from "./encoder_decoder_256.ts";
+import { encoderDecoder128 } from "./encoder_decoder_128.ts";
 
 export {
   type GeneratorEntry,
@@ -38,17 +40,21 @@ export const netG: Readonly<{
   resnet_6blocks: GeneratorEntry;
   unet_256: GeneratorEntry;
   unet_128: GeneratorEntry;
+  encoder_decoder_256: GeneratorEntry;
+  encoder_decoder_128: GeneratorEntry;
 }> = Object.freeze({
   resnet_9blocks: resnet9blocks,
   resnet_6blocks: resnet6blocks,
   unet_256: unet256,
   unet_128: unet128,
+  encoder_decoder_256: encoderDecoder256,
+  encoder_decoder_128: encoderDecoder128,
 });
 
 /** A `--netG` value. */
 export type GeneratorName = keyof typeof netG;
 
-/** The valid `--netG` values, in the official order. */
+/** The valid `--netG` values: the official ones in their order, then pix2pix's encoder-decoders. */
 export const GENERATOR_NAMES = Object.keys(netG) as GeneratorName[];
 
 /** Whether `name` is a registered generator. */

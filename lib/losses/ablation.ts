@@ -36,7 +36,8 @@ export interface ActiveLossTerms {
   readonly cycle_B: boolean;
 }
 
-const CYCLE_TERMS: readonly CycleTerms[] = ["both", "forward", "backward", "none"];
+/** The valid {@link CycleTerms}. */
+export const CYCLE_TERMS: readonly CycleTerms[] = ["both", "forward", "backward", "none"];
 
 /**
  * Which of GAN_A, GAN_B, cycle_A, cycle_B an ablation keeps. Identity terms are outside the
@@ -90,3 +91,75 @@ export type PaperLossVariant =
   | "GAN + forward cycle"
   | "GAN + backward cycle"
   | "CycleGAN";
+
+// ---------------------------------------------------------------------------------------------
+// pix2pix (Isola et al., CVPR 2017, Sec. 4.2 and Table 1)
+
+/** pix2pix's adversarial term: none, D judging the output alone, or D judging (input, output). */
+export const PIX2PIX_GAN_TERMS = ["none", "unconditional", "conditional"] as const;
+
+/** One of {@link PIX2PIX_GAN_TERMS}. */
+export type Pix2PixGanTerm = typeof PIX2PIX_GAN_TERMS[number];
+
+/**
+ * pix2pix's loss ablation: the L1 term on or off, and which adversarial term. The official
+ * model is `{ l1: true, gan: "conditional" }` (L1+cGAN); its D sees the input and the output
+ * concatenated (`input_nc + output_nc` channels). `unconditional` is the paper's "GAN" rows:
+ * D sees the output alone.
+ */
+export interface Pix2PixLoss {
+  /** `G_L1 = lambda_L1 * |G(x) - y|_1` on or off. */
+  readonly l1: boolean;
+  /** The adversarial term. */
+  readonly gan: Pix2PixGanTerm;
+}
+
+/**
+ * The active terms of a pix2pix loss; throws on a malformed one or on one with no term at all
+ * (nothing would train), quoting it.
+ *
+ * ```ts
+ * pix2pixLossTerms({ l1: true, gan: "conditional" });
+ * // { l1: true, gan: true, conditional: true }
+ * ```
+ */
+export function pix2pixLossTerms(
+  loss: Pix2PixLoss,
+): { l1: boolean; gan: boolean; conditional: boolean } {
+  const { l1, gan } = loss;
+  if (typeof l1 !== "boolean" || !PIX2PIX_GAN_TERMS.includes(gan)) {
+    throw new Error(
+      `Cannot read the pix2pix loss ${JSON.stringify(loss)}: expected { l1: true | false, gan: ${
+        PIX2PIX_GAN_TERMS.map((g) => `"${g}"`).join(" | ")
+      } }`,
+    );
+  }
+  if (!l1 && gan === "none") {
+    throw new Error(
+      `Cannot train pix2pix with the loss ${
+        JSON.stringify(loss)
+      }: it has no term (expected l1: true or a gan term)`,
+    );
+  }
+  return { l1, gan: gan !== "none", conditional: gan === "conditional" };
+}
+
+/** Row names of pix2pix's Table 1. */
+export type Pix2PixLossVariant = "L1" | "GAN" | "cGAN" | "L1+GAN" | "L1+cGAN";
+
+/**
+ * The five rows of pix2pix's Table 1 (loss ablation, Cityscapes labels -> photo) by the
+ * paper's names.
+ *
+ * ```ts
+ * PIX2PIX_LOSS_VARIANTS["L1+cGAN"]; // { l1: true, gan: "conditional" }, the official model
+ * ```
+ */
+export const PIX2PIX_LOSS_VARIANTS: Readonly<Record<Pix2PixLossVariant, Pix2PixLoss>> = Object
+  .freeze({
+    "L1": Object.freeze({ l1: true, gan: "none" }),
+    "GAN": Object.freeze({ l1: false, gan: "unconditional" }),
+    "cGAN": Object.freeze({ l1: false, gan: "conditional" }),
+    "L1+GAN": Object.freeze({ l1: true, gan: "unconditional" }),
+    "L1+cGAN": Object.freeze({ l1: true, gan: "conditional" }),
+  });

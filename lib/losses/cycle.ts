@@ -51,6 +51,20 @@ export function cycleLoss(rec: tf.Tensor, real: tf.Tensor, lambda: number): tf.S
 }
 
 /**
+ * pix2pix's reconstruction term: `lambdaL1 * mean(|fake_B - real_B|)`, the official
+ * `criterionL1(fake_B, real_B) * lambda_L1` (`pix2pix_model.py`, `nn.L1Loss`, lambda_L1 100).
+ *
+ * ```ts
+ * const gL1 = l1Loss(fakeB, realB, 100);
+ * ```
+ */
+export function l1Loss(fake: tf.Tensor, real: tf.Tensor, lambdaL1: number): tf.Scalar {
+  checkWeight("L1 loss", "lambda_L1", lambdaL1);
+  checkShapes("L1 loss", fake, real);
+  return tf.tidy(() => tf.mul(meanAbsDiff(fake, real), lambdaL1) as tf.Scalar);
+}
+
+/**
  * Identity-mapping loss: `lambda * lambdaIdentity * mean(|idt - real|)`, the paper's "identity
  * mapping loss of weight 0.5 lambda" (Sec. 5.2) with the official defaults 10 and 0.5.
  *

@@ -34,4 +34,9 @@ export const hinge: GanLoss = Object.freeze({
       return tf.mul(tf.add(real, fake), 0.5) as tf.Scalar;
     });
   },
+  discriminatorTerm(pred: tf.Tensor, target: "real" | "fake"): tf.Scalar {
+    return tf.tidy(() =>
+      tf.mean(tf.relu(target === "real" ? tf.sub(1, pred) : tf.add(1, pred))) as tf.Scalar
+    );
+  },
 });

@@ -39,4 +39,7 @@ export const lsgan: GanLoss = Object.freeze({
       tf.mul(tf.add(mseToLabel(predReal, 1), mseToLabel(predFake, 0)), 0.5) as tf.Scalar
     );
   },
+  discriminatorTerm(pred: tf.Tensor, target: "real" | "fake"): tf.Scalar {
+    return mseToLabel(pred, target === "real" ? 1 : 0);
+  },
 });

@@ -31,7 +31,7 @@ import { vanilla } from "./vanilla.ts";
 import { gradientPenalty, type GradientPenaltyOptions, wgangp } from "./wgangp.ts";
 
 export { bceWithLogits } from "./vanilla.ts";
-export { cycleLoss, identityLoss } from "./cycle.ts";
+export { cycleLoss, identityLoss, l1Loss } from "./cycle.ts";
 export {
   type ActiveLossTerms,
   type CycleTerms,
@@ -39,6 +39,12 @@ export {
   lossTerms,
   PAPER_LOSS_VARIANTS,
   type PaperLossVariant,
+  PIX2PIX_GAN_TERMS,
+  PIX2PIX_LOSS_VARIANTS,
+  type Pix2PixGanTerm,
+  type Pix2PixLoss,
+  pix2pixLossTerms,
+  type Pix2PixLossVariant,
 } from "./ablation.ts";
 export { type GanLoss, gradientPenalty, type GradientPenaltyOptions };
 

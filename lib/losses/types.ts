@@ -26,6 +26,11 @@ export interface GanLoss {
    * objective by 2 "which slows down the rate at which D learns relative to G".
    */
   discriminatorLoss(predReal: tf.Tensor, predFake: tf.Tensor): tf.Scalar;
+  /**
+   * One of D's two terms, not halved: the official `criterionGAN(pred, target_is_real)`, which
+   * pix2pix logs as `D_real` and `D_fake` and averages itself (`(D_fake + D_real) * 0.5`).
+   */
+  discriminatorTerm(pred: tf.Tensor, target: "real" | "fake"): tf.Scalar;
   /** Whether the trainer must add `gradientPenalty` (`wgangp.ts`) to D's loss (only `wgangp`). */
   readonly needsGradientPenalty: boolean;
 }

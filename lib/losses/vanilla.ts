@@ -55,4 +55,7 @@ export const vanilla: GanLoss = Object.freeze({
       tf.mul(tf.add(bceWithLogits(predReal, 1), bceWithLogits(predFake, 0)), 0.5) as tf.Scalar
     );
   },
+  discriminatorTerm(pred: tf.Tensor, target: "real" | "fake"): tf.Scalar {
+    return bceWithLogits(pred, target === "real" ? 1 : 0);
+  },
 });

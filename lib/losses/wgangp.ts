@@ -37,6 +37,9 @@ export const wgangp: GanLoss = Object.freeze({
   discriminatorLoss(predReal: tf.Tensor, predFake: tf.Tensor): tf.Scalar {
     return tf.tidy(() => tf.mul(tf.sub(tf.mean(predFake), tf.mean(predReal)), 0.5) as tf.Scalar);
   },
+  discriminatorTerm(pred: tf.Tensor, target: "real" | "fake"): tf.Scalar {
+    return tf.tidy(() => (target === "real" ? tf.neg(tf.mean(pred)) : tf.mean(pred)) as tf.Scalar);
+  },
 });
 
 /** Options for {@link gradientPenalty}. */

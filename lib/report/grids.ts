@@ -29,6 +29,19 @@ export async function runVisuals(run: RunRecord): Promise<RunVisuals | undefined
   const ds = await openRunDataset(run.config as unknown as ExperimentConfig, true);
   if (!ds.hasTest) return undefined;
   const test = await ds.test();
+  const c = run.config as { model?: string; direction?: "AtoB" | "BtoA" };
+  if (c.model === "pix2pix") {
+    // One generator, its training direction only (pix2pix's visuals: real_A, fake_B, real_B).
+    const direction = c.direction ?? "AtoB";
+    const g = await loadGenerator(ckpt, direction);
+    try {
+      return await visualsOf(direction === "AtoB" ? { G_A: g.net } : { G_B: g.net }, test, {
+        identity: false,
+      });
+    } finally {
+      g.net.dispose();
+    }
+  }
   const gA = await loadGenerator(ckpt, "AtoB");
   const gB = await loadGenerator(ckpt, "BtoA").catch((e) => {
     gA.net.dispose();

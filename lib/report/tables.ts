@@ -12,7 +12,8 @@
  *   the best variant in bold, `≈` where not distinguishable from the reference) with the
  *   floors as rows, then the differences from the reference; the runs not learned at this
  *   budget; for the paper's loss ablation, tables shaped as the paper's Tables 4 and 5 with its
- *   Cityscapes numbers beside ours.
+ *   Cityscapes numbers beside ours; likewise for pix2pix's Tables 1-3 and the CycleGAN paper's
+ *   Tables 2 and 3 (CycleGAN vs pix2pix), {@link PAPER_TABLE_SETS}.
  *
  * Everything is sorted and formatted the same way every time, and holds no times of day, so
  * regenerating gives the same bytes. lib/report/README.md states the method.
@@ -339,7 +340,10 @@ export function summaryJson(runs: RunRecord[], o: TableOptions = {}): string {
         ]),
       ),
     })),
-    comparisons: [...s.comparisons, ...paperFamilies(s).flatMap((f) => f.comparisons)].map(
+    comparisons: [
+      ...s.comparisons,
+      ...paperFamilies(s).flatMap((f) => f.tables.flatMap((t) => t.comparisons)),
+    ].map(
       comparisonJson,
     ),
     floors: Object.fromEntries(
@@ -732,34 +736,182 @@ function valuesTable(
   };
 }
 
-/** The paper-shaped tables' variants and comparisons (empty unless the loss ablation). */
+/** One paper-shaped table: a direction, and per row our variant, its label, the paper's numbers. */
+export interface PaperTableSpec {
+  /** Holm family name (`table4`, `pix2pix_table1`). */
+  id: string;
+  /** Heading of the table's section. */
+  heading: string;
+  /** The direction whose FCN-score triple the table shows. */
+  direction: "AtoB" | "BtoA";
+  /** Rows: our variant name, the paper's row label, its per-pixel / per-class / IOU. */
+  rows: ReadonlyArray<{ variant: string; label: string; paper: readonly number[] }>;
+  /** What our numbers are, in one paragraph. */
+  note: string;
+}
+
+/** A group of paper-shaped tables, shown when a sweep has every variant they name. */
+export interface PaperTableSet {
+  /** Heading of the group. */
+  heading: string;
+  /** The tables. */
+  tables: readonly PaperTableSpec[];
+}
+
+const OURS_FCN = "Ours: the FCN score, as the paper's: G(labels) segmented by the project's " +
+  "`scenes-fcn` segmenter (trained on real `scenes` photos), scored against the input " +
+  "labels. The last row is that segmenter on the real test photos, the upper bound " +
+  "(the paper's column shows pix2pix's FCN-8s on real Cityscapes photos). Runs " +
+  "evaluated without the `seg` metric show n/a.";
+
+const pix2pixTable = (
+  id: string,
+  heading: string,
+  rows: Array<[string, string, number[]]>,
+): PaperTableSpec => ({
+  id,
+  heading,
+  direction: "AtoB",
+  rows: rows.map(([variant, label, paper]) => ({ variant, label, paper })),
+  note: OURS_FCN,
+});
+
+/**
+ * The paper-shaped table groups (../shared/reference/paper-tables.md 2.1, 2.2, 2.4): the
+ * CycleGAN loss ablation (Tables 4/5; variants of ablations/paper_tables_4_5.yaml), pix2pix's
+ * Tables 1-3 (ablations/pix2pix_loss.yaml, pix2pix_generator.yaml, pix2pix_patch.yaml) and
+ * the CycleGAN paper's Tables 2/3 rows CycleGAN and pix2pix (ablations/cyclegan_vs_pix2pix.yaml).
+ * The per-class values of pix2pix Tables 2/3 are from recall in that file.
+ */
+export const PAPER_TABLE_SETS: readonly PaperTableSet[] = [
+  {
+    heading: "The paper's loss ablation (Tables 4 and 5)",
+    tables: [
+      {
+        id: "table4",
+        heading: "Table 4: labels -> photo (AtoB)",
+        direction: "AtoB",
+        rows: PAPER_VARIANTS.map(([variant, label]) => ({
+          variant,
+          label,
+          paper: PAPER_TABLES.table4[variant],
+        })),
+        note: OURS_FCN,
+      },
+      {
+        id: "table5",
+        heading: "Table 5: photo -> labels (BtoA)",
+        direction: "BtoA",
+        rows: PAPER_VARIANTS.map(([variant, label]) => ({
+          variant,
+          label,
+          paper: PAPER_TABLES.table5[variant],
+        })),
+        note: "Ours: F(photo) snapped to the label palette, scored against the true labels.",
+      },
+    ],
+  },
+  {
+    heading: "pix2pix's loss ablation (pix2pix Table 1)",
+    tables: [pix2pixTable("pix2pix_table1", "pix2pix Table 1: loss, labels -> photo (AtoB)", [
+      ["l1", "L1", [0.42, 0.15, 0.11]],
+      ["gan", "GAN", [0.22, 0.05, 0.01]],
+      ["cgan", "cGAN", [0.57, 0.22, 0.16]],
+      ["l1_gan", "L1+GAN", [0.64, 0.20, 0.15]],
+      ["l1_cgan", "L1+cGAN", [0.66, 0.23, 0.17]],
+    ])],
+  },
+  {
+    heading: "pix2pix's generator ablation (pix2pix Table 2)",
+    tables: [pix2pixTable("pix2pix_table2", "pix2pix Table 2: generator, labels -> photo (AtoB)", [
+      ["encdec_l1", "Encoder-decoder (L1)", [0.35, 0.12, 0.08]],
+      ["encdec_l1_cgan", "Encoder-decoder (L1+cGAN)", [0.29, 0.09, 0.05]],
+      ["unet_l1", "U-Net (L1)", [0.48, 0.18, 0.13]],
+      ["unet_l1_cgan", "U-Net (L1+cGAN)", [0.55, 0.20, 0.14]],
+    ])],
+  },
+  {
+    heading: "pix2pix's discriminator receptive field (pix2pix Table 3)",
+    tables: [
+      pix2pixTable("pix2pix_table3", "pix2pix Table 3: receptive field, labels -> photo (AtoB)", [
+        ["pixel_1", "1x1 (PixelGAN)", [0.39, 0.15, 0.10]],
+        ["patch_16", "16x16", [0.65, 0.21, 0.17]],
+        ["patch_70", "70x70 (PatchGAN)", [0.66, 0.23, 0.17]],
+        ["image_286", "286x286 (ImageGAN)", [0.42, 0.16, 0.11]],
+      ]),
+    ],
+  },
+  {
+    heading: "CycleGAN vs pix2pix (the CycleGAN paper's Tables 2 and 3)",
+    tables: [
+      {
+        id: "cyclegan_table2",
+        heading: "CycleGAN Table 2: labels -> photo (AtoB)",
+        direction: "AtoB",
+        rows: [
+          { variant: "cyclegan", label: "CycleGAN", paper: [0.52, 0.17, 0.11] },
+          {
+            variant: "pix2pix_AtoB",
+            label: "pix2pix (paired, upper bound)",
+            paper: [0.71, 0.25, 0.18],
+          },
+        ],
+        note: OURS_FCN,
+      },
+      {
+        id: "cyclegan_table3",
+        heading: "CycleGAN Table 3: photo -> labels (BtoA)",
+        direction: "BtoA",
+        rows: [
+          { variant: "cyclegan", label: "CycleGAN", paper: [0.58, 0.22, 0.16] },
+          { variant: "pix2pix_BtoA", label: "pix2pix", paper: [0.85, 0.40, 0.32] },
+        ],
+        note: "Ours: the photo -> labels translation snapped to the label palette, scored " +
+          "against the true labels.",
+      },
+    ],
+  },
+];
+
+/** The paper-shaped tables' variants and comparisons, for every set whose variants all ran. */
 function paperFamilies(s: SweepStatistics): Array<{
-  table: "table4" | "table5";
-  metrics: string[];
-  rows: Array<{ label: string; v: VariantStats }>;
-  comparisons: Comparison[];
+  set: PaperTableSet;
+  tables: Array<{
+    spec: PaperTableSpec;
+    metrics: string[];
+    rows: Array<{ label: string; paper: readonly number[]; v: VariantStats }>;
+    comparisons: Comparison[];
+  }>;
 }> {
   const names = new Set(s.variants.map((v) => v.name));
-  if (!PAPER_VARIANTS.every(([v]) => names.has(v))) return [];
-  return (["table4", "table5"] as const).map((table) => {
-    const metrics = segColumns(table === "table4" ? "AtoB" : "BtoA");
-    const rows = PAPER_VARIANTS.flatMap(([name, label]) => {
-      const vs = s.variants.filter((v) => v.name === name);
-      // More than one variant of a name (other axes, backends): each its own row.
-      return vs.map((v) => ({ label: vs.length > 1 ? `${label} (${v.variant})` : label, v }));
-    });
-    const comparisons = familyComparisons(rows.map((r) => r.v), {
-      metrics,
-      family: table,
-      references: s.variants,
-    });
-    return { table, metrics, rows, comparisons };
-  });
+  return PAPER_TABLE_SETS.filter((set) =>
+    set.tables.every((t) => t.rows.every((r) => names.has(r.variant)))
+  ).map((set) => ({
+    set,
+    tables: set.tables.map((spec) => {
+      const metrics = segColumns(spec.direction);
+      const rows = spec.rows.flatMap(({ variant, label, paper }) => {
+        const vs = s.variants.filter((v) => v.name === variant);
+        // More than one variant of a name (other axes, backends): each its own row.
+        return vs.map((v) => ({
+          label: vs.length > 1 ? `${label} (${v.variant})` : label,
+          paper,
+          v,
+        }));
+      });
+      const comparisons = familyComparisons(rows.map((r) => r.v), {
+        metrics,
+        family: spec.id,
+        references: s.variants,
+      });
+      return { spec, metrics, rows, comparisons };
+    }),
+  }));
 }
 
 function paperSection(
   s: SweepStatistics,
-  f: ReturnType<typeof paperFamilies>[number],
+  f: ReturnType<typeof paperFamilies>[number]["tables"][number],
   groundTruth?: string[],
 ): { header: string[]; rows: string[][] } {
   const variants = f.rows.map((r) => r.v);
@@ -774,12 +926,12 @@ function paperSection(
     "paper (Cityscapes): per-class acc",
     "paper (Cityscapes): class IOU",
   ];
-  const rows = f.rows.map(({ label, v }) => [
+  const rows = f.rows.map(({ label, paper, v }) => [
     variantLabel(v, label),
     String(v.completed.length),
     rowMethod(v),
     ...variantCells(v, f.metrics, best, cmp),
-    ...PAPER_TABLES[f.table][v.name!].map((x) => x.toFixed(2)),
+    ...paper.map((x) => x.toFixed(2)),
   ]);
   rows.push(...floorRows(s, f.metrics, ["-", "-", "-"]));
   if (groundTruth) {
@@ -924,43 +1076,33 @@ export function summarySections(runs: RunRecord[], o: TableOptions & { name: str
   if (s.metrics.length === 0) {
     out.push({ level: 2, heading: "Results", paragraphs: ["No completed run has an evaluation."] });
   }
-  const paper = paperFamilies(s);
-  if (paper.length > 0) {
-    const [t4, t5] = paper;
-    out.push(
-      {
-        level: 2,
-        heading: "The paper's loss ablation (Tables 4 and 5)",
-        paragraphs: [
-          "**The paper's numbers are Cityscapes FCN-scores; ours are on the built-in `scenes` " +
-          "data: a different dataset and, for labels -> photo, a different segmenter. They are " +
-          "shown side by side for orientation only, not as a comparison.** Marks and intervals " +
-          "as above; each table is its own Holm family.",
-        ],
-      },
-      {
-        level: 3,
-        heading: "Table 4: labels -> photo (AtoB)",
-        paragraphs: [
-          "Ours: the FCN score, as the paper's: G(labels) segmented by the project's " +
-          "`scenes-fcn` segmenter (trained on real `scenes` photos), scored against the input " +
-          "labels. The last row is that segmenter on the real test photos, the upper bound " +
-          "(the paper's column shows pix2pix's FCN-8s on real Cityscapes photos). Runs " +
-          "evaluated without the `seg` metric show n/a.",
-        ],
-        table: paperSection(s, t4, segColumns("AtoB", "real-photo ")),
-      },
-      comparisonSection(t4.comparisons, "Table 4: differences from the reference"),
-      {
-        level: 3,
-        heading: "Table 5: photo -> labels (BtoA)",
-        paragraphs: [
-          "Ours: F(photo) snapped to the label palette, scored against the true labels.",
-        ],
-        table: paperSection(s, t5),
-      },
-      comparisonSection(t5.comparisons, "Table 5: differences from the reference"),
-    );
+  for (const { set, tables } of paperFamilies(s)) {
+    out.push({
+      level: 2,
+      heading: set.heading,
+      paragraphs: [
+        "**The paper's numbers are Cityscapes FCN-scores; ours are on the built-in `scenes` " +
+        "data: a different dataset and, for labels -> photo, a different segmenter. They are " +
+        "shown side by side for orientation only, not as a comparison.** Marks and intervals " +
+        "as above; each table is its own Holm family.",
+      ],
+    });
+    for (const t of tables) {
+      const short = t.spec.heading.slice(0, t.spec.heading.indexOf(":"));
+      out.push(
+        {
+          level: 3,
+          heading: t.spec.heading,
+          paragraphs: [t.spec.note],
+          table: paperSection(
+            s,
+            t,
+            t.spec.direction === "AtoB" ? segColumns("AtoB", "real-photo ") : undefined,
+          ),
+        },
+        comparisonSection(t.comparisons, `${short}: differences from the reference`),
+      );
+    }
   }
   const notDone = runs.filter((r) => r.status !== "completed");
   out.push({

@@ -51,6 +51,7 @@ import {
   type YamlFile,
 } from "./yaml.ts";
 import {
+  applyModelDefaults,
   checkExperiment,
   closest,
   EXPERIMENT_KEYS,
@@ -145,6 +146,7 @@ export const AXIS_LABELS: Readonly<Record<string, string>> = Object.freeze({
   pool_size: "pool",
   "loss.cycle": "cycle",
   "loss.gan": "gan",
+  "loss.l1": "l1",
   "dataset.size": "size",
   "dataset.name": "data",
   "dataset.vendor_b": "vendor_b",
@@ -752,6 +754,8 @@ export async function expandAblation(
       });
     }
     const name = nameOf(p.axes);
+    // `model: pix2pix` (from any layer): the keys no file set take pix2pix's defaults.
+    applyModelDefaults(config, (k) => origins.has(k));
     dropSeg(config, origins, { expFile, expDatasetName, notes });
     const checked = checkExperiment(config);
     const where = (path: KeyPath, isKey?: boolean) => locateIn(origins, expFile, path, isKey);
@@ -817,6 +821,10 @@ function experimentBase(expFile: YamlFile): Record<string, unknown> {
   for (const [k, v] of Object.entries(expFile.value as Record<string, unknown>)) {
     setAt(base, k.split("."), v);
   }
+  const given: Record<string, unknown> = {};
+  flatten(expFile.value, "", given);
+  const set = Object.keys(given);
+  applyModelDefaults(base, (k) => set.some((g) => g === k || g.startsWith(`${k}.`)));
   return base;
 }
 

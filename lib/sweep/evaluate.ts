@@ -54,8 +54,13 @@
  * interval and a one-sided p-value that the run is better; lib/stats/bootstrap.ts).
  *
  * Translations run one image at a time, the networks in training mode (dropout from a fixed
- * seed) as the official `test.py` without `--eval`; images become bytes as the official
- * `tensor2im` does: `trunc((y + 1) / 2 * 255)`.
+ * seed, batch statistics) as the official `test.py` without `--eval`, or with `eval_mode: true`
+ * in eval mode (no dropout, BatchNorm running statistics) as `test.py --eval`; every record
+ * says which (`test_mode: "train" | "eval"`). This matters for pix2pix, whose G has dropout and
+ * batch norm; the paper's pix2pix applies dropout at test time (Sec. 3.1). Images become bytes
+ * as the official `tensor2im` does: `trunc((y + 1) / 2 * 255)`.
+ *
+ * A model with one generator (pix2pix) is scored in the direction it translates only.
  *
  * ```ts
  * import { evaluateRun } from "./evaluate.ts";
@@ -149,6 +154,12 @@ export interface EvalOptions {
   directions: ("AtoB" | "BtoA")[];
   /** Segmenter of the labels -> photo FCN score (`seg`, `AtoB`). */
   segmenter: typeof SEGMENTER_NAMES[number];
+  /**
+   * Evaluate with the networks in eval mode (the official `test.py --eval`: no dropout,
+   * BatchNorm running statistics). Absent or false: training mode, as `test.py` by default.
+   * Optional without a default, so the `eval:` hash of configs that do not set it is unchanged.
+   */
+  eval_mode?: boolean;
 }
 
 const evalObject = z.strictObject({
@@ -167,6 +178,10 @@ const evalObject = z.strictObject({
   ),
   segmenter: z.enum(SEGMENTER_NAMES).default("scenes-fcn").describe(
     "segmenter of the labels -> photo FCN score (seg, AtoB)",
+  ),
+  eval_mode: z.boolean().optional().describe(
+    "networks in eval mode (official test.py --eval: no dropout, BatchNorm running stats); " +
+      "default: training mode, as the official test.py",
   ),
 });
 
@@ -218,6 +233,11 @@ export interface FloorScores {
 export interface EvalScores {
   /** Test pairs translated per direction. */
   images: number;
+  /**
+   * The networks' mode while translating: `train` (dropout on, batch statistics; the official
+   * `test.py`) or `eval` (`test.py --eval`).
+   */
+  test_mode: "train" | "eval";
   /** The extractor of FID and KID (when they were computed). */
   extractor?: string;
   /** The segmenter of the FCN score, `name@v<version>` (when it was computed). */
@@ -273,8 +293,8 @@ export interface EvaluateExtras {
   bootstrap?: Partial<BootstrapOptions> | false;
   /** Floors to score beside the model, on the same images, with the same metrics. */
   floors?: {
-    /** The generators at step 0 of the same seed (lib/train/loop.ts `initialCycleGan`). */
-    untrained?: { G_A: Network; G_B: Network };
+    /** The generators at step 0 of the same seed (lib/train/loop.ts `initialGenerators`). */
+    untrained?: { G_A?: Network; G_B?: Network };
     /** The identity translation, output = input. */
     identity?: boolean;
   };
@@ -434,12 +454,20 @@ function scoresOf(
  * unpaired split. Leaves no tensors behind.
  */
 export async function evaluateRun(
-  model: { G_A: Network; G_B: Network },
+  model: { G_A?: Network; G_B?: Network },
   test: TestSplit,
   options: Partial<EvalOptions> & EvaluateExtras = {},
 ): Promise<EvalScores> {
   const { dataset, bootstrap, floors, ...rest } = options;
   const o = evalSchema.parse(rest);
+  const missing = o.directions.filter((d) => !(d === "AtoB" ? model.G_A : model.G_B));
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot evaluate ${missing.join(", ")}: the model has no generator for it (pix2pix ` +
+        `translates its training direction only)`,
+    );
+  }
+  const training = o.eval_mode !== true;
   const boot = bootstrap === false || bootstrap === undefined
     ? undefined
     : { ...BOOTSTRAP_DEFAULTS, ...bootstrap };
@@ -469,7 +497,7 @@ export async function evaluateRun(
   const fcn = (seg && o.directions.includes("AtoB")) || layoutOn || (goodOn && segData)
     ? await segmenters[o.segmenter].load()
     : undefined;
-  const out: EvalScores = { images: pairs.length };
+  const out: EvalScores = { images: pairs.length, test_mode: training ? "train" : "eval" };
   if (net) out.extractor = net.name;
   if (fcn) out.segmenter = `${fcn.spec.name}@v${fcn.spec.version}`;
   const goodRecords: Partial<Record<"AtoB" | "BtoA", GoodRecord>> = {};
@@ -602,7 +630,7 @@ export async function evaluateRun(
           const iFrom = direction === "AtoB" ? iA : iB;
           const y = tf.tidy(() => {
             const x = from.get(iFrom).expandDims(0) as tf.Tensor4D;
-            return g.apply(x, { training: true, rng }).squeeze([0]) as tf.Tensor3D;
+            return g.apply(x, { training, rng }).squeeze([0]) as tf.Tensor3D;
           });
           try {
             fakes.push(await tensorToPixels(y));
@@ -613,7 +641,7 @@ export async function evaluateRun(
         return fakes;
       };
       const parts: Partial<Record<Who, Parts>> = {};
-      const pick = (m: { G_A: Network; G_B: Network }) => direction === "AtoB" ? m.G_A : m.G_B;
+      const pick = (m: { G_A?: Network; G_B?: Network }) => (direction === "AtoB" ? m.G_A : m.G_B)!;
       parts.run = await partsOf(await translate(pick(model)));
       if (floors?.identity) parts.identity = await partsOf(inputs);
       if (floors?.untrained) {

@@ -5,7 +5,7 @@
  * (`netG=unet_128,gan_mode=lsgan,idt=0`), and the first {@link SHORT_HASH} hex digits of the
  * SHA-256 of its identity:
  *
- * - the canonical resolved training config without {@link OPERATIONAL_KEYS} (so a larger
+ * - the canonical resolved training config without loop.ts `identityConfig` keys (so a larger
  *   `max_steps` resumes the same run instead of starting another),
  * - the dataset kind and its options without {@link DATASET_OPERATIONAL_KEYS},
  * - the data as the trainer sees it: sizes, channels, crop size and the dataset's fingerprint,
@@ -33,7 +33,8 @@ import { ConfigError, type ConfigProblem } from "./yaml.ts";
 import { expandAblation, type ExpandedRun, placeProblems } from "./ablation.ts";
 import { type ExperimentConfig, type SchemaProblem, sizeProblems, TRAIN_KEYS } from "./schema.ts";
 import { canonicalJson, CHECKPOINT_FORMAT, configHash } from "../train/checkpoint.ts";
-import { OPERATIONAL_KEYS, type TrainConfig } from "../train/loop.ts";
+import { identityConfig, type TrainConfig } from "../train/loop.ts";
+import { type ModelName, needsPairs } from "../train/models.ts";
 import {
   type DataDescription,
   describeSource,
@@ -184,8 +185,8 @@ export function totalSteps(c: TrainConfig, source: UnalignedSource): number {
 
 /** What a run's id hashes (see the module doc); `config.backend` must be concrete (not auto). */
 export function runIdentity(config: ExperimentConfig, data: DataDescription): unknown {
-  const train: Record<string, unknown> = { ...trainConfigOf(config) };
-  for (const k of OPERATIONAL_KEYS) delete train[k];
+  // Without the operational keys and those of other models (a CycleGAN run's id is unchanged).
+  const train = identityConfig(trainConfigOf(config));
   const dataset: Record<string, unknown> = { ...config.dataset };
   for (const k of DATASET_OPERATIONAL_KEYS) delete dataset[k];
   return {
@@ -216,7 +217,15 @@ export function datasetOptions(
 /** Opens a run's dataset (quietly: it collects what it skips, and executeRun reports that). */
 export async function openRunDataset(config: ExperimentConfig, readOnly = false): Promise<Dataset> {
   const { name, options } = datasetOptions(config, readOnly);
-  return await openDataset(name, options as never, { warn: () => {} });
+  return await openDataset(name, options as never, {
+    warn: () => {},
+    paired: needsPairs(modelOfConfig(config)),
+  });
+}
+
+/** The model kind of a resolved config (a CycleGAN config names none). */
+function modelOfConfig(config: ExperimentConfig): ModelName {
+  return (config as { model?: ModelName }).model ?? "cycle_gan";
 }
 
 /**
@@ -234,7 +243,8 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
       ...run.config,
       backend: await concreteBackend(options.backend ?? run.config.backend, options.resolveAuto),
     };
-    const key = canonicalJson(datasetOptions(run.config, options.readOnly));
+    const paired = needsPairs(modelOfConfig(run.config));
+    const key = canonicalJson({ ...datasetOptions(run.config, options.readOnly), paired });
     if (!opened.has(key)) opened.set(key, openRunDataset(run.config, options.readOnly));
     let ds: Dataset;
     try {
@@ -245,6 +255,21 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
       continue;
     }
     const train = trainConfigOf(run.config);
+    if (paired && !ds.train.paired) {
+      found.push({
+        run,
+        problem: {
+          path: ["model"],
+          message:
+            `model ${
+              modelOfConfig(run.config)
+            } trains on aligned pairs, and dataset ${run.config.dataset.name} gives unpaired ` +
+            `images (scenes and folder give pairs: a folder in the aligned layout, ` +
+            `dataset_mode: aligned, or with trainA/ and trainB/ files of the same names)`,
+        },
+      });
+      continue;
+    }
     const sizeIssues = sizeProblems(train, ds.train.imageSize);
     if (sizeIssues.length > 0) {
       found.push(...sizeIssues.map((problem) => ({ run, problem })));

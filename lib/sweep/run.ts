@@ -35,7 +35,7 @@ import { trainingMetrics } from "../metrics/training.ts";
 import { type BackendChoice, describeBackend, selectBackend } from "../backend/mod.ts";
 import { initialGenerators, train, type TrainConfig } from "../train/loop.ts";
 import { canonicalJson, latestCheckpoint } from "../train/checkpoint.ts";
-import { type CycleGan, disposeCycleGan, type StepLosses } from "../train/cyclegan.ts";
+import { modelDirections, type TrainModel } from "../train/models.ts";
 import { type DataDescription, describeSource } from "../train/data.ts";
 import { describeSkipped, SKIPPED_SHOWN, type TestSplit } from "../data/mod.ts";
 import {
@@ -127,12 +127,22 @@ async function activate(choice: string): Promise<{ name: string; description: st
   return lastBackend;
 }
 
-/** The generator's and the discriminators' objectives of a step (for progress lines). */
-export function totals(l: StepLosses): { G: number; D: number } {
-  return {
-    G: l.G_A + l.G_B + l.cycle_A + l.cycle_B + l.idt_A + l.idt_B,
-    D: l.D_A + l.D_B,
-  };
+/**
+ * The generators' and the discriminators' objectives of a step (for progress lines): the
+ * losses named `D_*` (CycleGAN's D_A, D_B; pix2pix's D_real, D_fake) and all the others.
+ *
+ * ```ts
+ * totals({ G_GAN: 0.7, G_L1: 30, D_real: 0.6, D_fake: 0.7 }); // { G: 30.7, D: 1.3 }
+ * ```
+ */
+export function totals(l: Readonly<Record<string, number>>): { G: number; D: number } {
+  let G = 0;
+  let D = 0;
+  for (const [k, v] of Object.entries(l)) {
+    if (k.startsWith("D_")) D += v;
+    else G += v;
+  }
+  return { G, D };
 }
 
 /**
@@ -371,7 +381,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
      * against each floor; the periodic ones record the point scores (curves).
      */
     const evaluate = async (
-      m: CycleGan,
+      m: TrainModel,
       step: number,
       final = false,
     ): Promise<Record<string, unknown> | null> => {
@@ -382,8 +392,12 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       let scores: Record<string, unknown>;
       try {
         scores = {
-          ...await evaluateRun(m, split, {
+          ...await evaluateRun(m.translators(), split, {
             ...measure,
+            // pix2pix translates its `direction` only.
+            directions: measure.directions.filter((d) =>
+              modelDirections(resolved.config).includes(d)
+            ),
             metrics,
             dataset: resolved.config.dataset.name,
             ...(final ? { bootstrap: {}, floors: { identity: true, untrained } } : {}),
@@ -391,8 +405,8 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
         };
       } finally {
         if (untrained) {
-          untrained.G_A.dispose();
-          untrained.G_B.dispose();
+          untrained.G_A?.dispose();
+          untrained.G_B?.dispose();
         }
       }
       if (final && metrics.includes("stability")) {
@@ -403,12 +417,12 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       await appendLine(paths.metrics, JSON.stringify({ type: "eval", step, ...scores }));
       return scores;
     };
-    const periodic = async (step: number, m: CycleGan) => {
+    const periodic = async (step: number, m: TrainModel) => {
       const t = performance.now();
       const split = await testSplit();
       if (split) {
         // The grid first: an `eval` line on disk means its grid is there too.
-        const visuals = await visualsOf(m, split, {
+        const visuals = await visualsOf(m.translators(), split, {
           identity: resolved.config.lambda_identity > 0,
         });
         await ensureDir(paths.images);
@@ -490,7 +504,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
   } catch (e) {
     return await finish({ status: "failed", error: (e as Error).message ?? String(e) });
   } finally {
-    if (model) disposeCycleGan(model);
+    if (model) model.dispose();
   }
 }
 

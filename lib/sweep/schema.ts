@@ -5,7 +5,11 @@
  * variant's own zod schema. Unknown keys are errors (nanoGPT, STYLE.md habit 3).
  *
  * An experiment is flat: the official training option names (as {@link TrainConfig}), plus
- * `dataset: {name, ...its options}`, `eval: {...}` and `backend`:
+ * `dataset: {name, ...its options}`, `eval: {...}` and `backend`. `model: pix2pix` (default
+ * `cycle_gan`) switches the model kind (lib/train/models.ts): the options a config leaves out
+ * then take pix2pix's defaults ({@link applyModelDefaults}), its `loss:` is `{ l1, gan: none |
+ * unconditional | conditional }`, and the keys only the other model reads are left out of the
+ * resolved config (so a CycleGAN config resolves, and hashes, as before pix2pix existed):
  *
  * ```yaml
  * netG: resnet_6blocks
@@ -40,7 +44,14 @@ import {
   netD,
 } from "../discriminators/mod.ts";
 import { checkGeneratorSize } from "../generators/mod.ts";
-import { GAN_MODE_NAMES } from "../losses/mod.ts";
+import { GAN_MODE_NAMES, PIX2PIX_GAN_TERMS } from "../losses/mod.ts";
+import {
+  FOREIGN_KEYS,
+  MODEL_NAMES,
+  modelDefaults,
+  modelDirections,
+  type ModelName,
+} from "../train/models.ts";
 import { LR_POLICY_NAMES } from "../train/schedule.ts";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../train/loop.ts";
 import { BACKEND_NAMES } from "../backend/mod.ts";
@@ -97,6 +108,27 @@ const int = (min: number) => z.number().int().min(min);
  * The training keys ({@link TrainConfig}): the model's options come from the generator and
  * discriminator registries' schemas, the rest are the loop's.
  */
+/** CycleGAN's loss ablation (paper Tables 4/5). */
+const cycleLossSchema = z.strictObject({ gan: z.boolean(), cycle: z.enum(CYCLE_TERMS) });
+
+/** pix2pix's loss ablation (pix2pix Table 1); at least one term must be on. */
+const pix2pixLossSchema = z.strictObject({
+  l1: z.boolean(),
+  gan: z.enum(PIX2PIX_GAN_TERMS),
+}).refine((l) => l.l1 || l.gan !== "none", {
+  message: "no term to train (expected l1: true or a gan term)",
+});
+
+/** The keys of each model's `loss:` (for unknown-key messages). */
+export const LOSS_KEYS: Readonly<Record<ModelName, readonly string[]>> = Object.freeze({
+  cycle_gan: ["gan", "cycle"],
+  pix2pix: ["l1", "gan"],
+});
+
+function modelOf(config: Record<string, unknown>): ModelName {
+  return config.model === "pix2pix" ? "pix2pix" : "cycle_gan";
+}
+
 const trainShape = {
   netG: z.enum(GENERATOR_NAMES as [string, ...string[]]),
   netD: z.enum(DISCRIMINATOR_NAMES as [string, ...string[]]),
@@ -118,7 +150,8 @@ const trainShape = {
   pool_size: int(0),
   lr: z.number().positive(),
   beta1: z.number().min(0).lt(1),
-  loss: z.strictObject({ gan: z.boolean(), cycle: z.enum(CYCLE_TERMS) }),
+  // Checked against the model's own loss schema in checkExperiment.
+  loss: z.unknown(),
   g_step: z.enum(["split", "fused"]),
   batch_size: int(1),
   n_epochs: int(0),
@@ -134,6 +167,10 @@ const trainShape = {
   keep_checkpoints: int(1),
   max_steps: int(0).nullable(),
   probe: z.boolean(),
+  // pix2pix (lib/train/models.ts); after the CycleGAN keys, so listings keep their order.
+  model: z.enum(MODEL_NAMES),
+  direction: z.enum(["AtoB", "BtoA"]),
+  lambda_L1: z.number().min(0),
 };
 
 /** The keys of {@link TrainConfig} an experiment may set. */
@@ -207,10 +244,42 @@ export function experimentDefaults(): Record<string, unknown> {
   });
 }
 
+/**
+ * Gives the options a config leaves out its model's defaults (official
+ * `modify_commandline_options`; lib/train/models.ts `modelDefaults`): `isSet(dotted)` says
+ * whether a file set a key. `loss` keeps the sub-keys a file set and takes the rest from the
+ * model (a pix2pix loss has no `cycle`). A no-op for `cycle_gan`, whose defaults are the
+ * experiment defaults themselves.
+ *
+ * ```ts
+ * const c = { ...experimentDefaults(), model: "pix2pix" };
+ * applyModelDefaults(c, (k) => k === "model");
+ * c.netG; // "unet_256"
+ * ```
+ */
+export function applyModelDefaults(
+  config: Record<string, unknown>,
+  isSet: (dotted: string) => boolean,
+): void {
+  if (config.model !== "pix2pix") return;
+  for (const [k, v] of Object.entries(modelDefaults(config.model))) {
+    if (k === "loss") {
+      const given = config.loss !== null && typeof config.loss === "object"
+        ? config.loss as Record<string, unknown>
+        : {};
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const [sk, sv] of Object.entries(given)) if (isSet(`loss.${sk}`)) out[sk] = sv;
+      config.loss = out;
+    } else if (!isSet(k)) {
+      config[k] = structuredClone(v);
+    }
+  }
+}
+
 /** Allowed keys of the object at `path` in an experiment (for unknown-key messages). */
 export function allowedKeysAt(config: Record<string, unknown>, path: KeyPath): string[] {
   if (path.length === 0) return [...EXPERIMENT_KEYS];
-  if (path.length === 1 && path[0] === "loss") return ["gan", "cycle"];
+  if (path.length === 1 && path[0] === "loss") return [...LOSS_KEYS[modelOf(config)]];
   if (path.length === 1 && path[0] === "eval") return Object.keys(objectShape(runEvalSchema) ?? {});
   if (path.length === 1 && path[0] === "dataset") {
     const name = (config.dataset as { name?: unknown } | undefined)?.name;
@@ -228,7 +297,9 @@ export function isConfigKeyPath(path: readonly string[]): boolean {
   const [head, ...rest] = path;
   if (!EXPERIMENT_KEYS.includes(head)) return false;
   if (rest.length === 0) return true;
-  if (head === "loss") return rest.length === 1 && (rest[0] === "gan" || rest[0] === "cycle");
+  if (head === "loss") {
+    return rest.length === 1 && (rest[0] === "gan" || rest[0] === "cycle" || rest[0] === "l1");
+  }
   if (head === "eval") {
     return rest.length === 1 && Object.keys(objectShape(runEvalSchema) ?? {}).includes(rest[0]);
   }
@@ -464,8 +535,59 @@ export function checkExperiment(config: Record<string, unknown>): CheckResult {
     }
   }
 
+  // The model's own loss ablation.
+  const model = modelOf(config);
+  const lossSchema = model === "pix2pix" ? pix2pixLossSchema : cycleLossSchema;
+  const lossParsed = lossSchema.safeParse(config.loss);
+  if (!lossParsed.success) {
+    const issues = lossParsed.error.issues;
+    if (issues.length > 0 && config.loss !== null && typeof config.loss === "object") {
+      problems.push(
+        ...zodProblems(issues, config.loss, { prefix: ["loss"], allowedKeys }).map(
+          (p) => p.path.length === 1 ? { ...p, message: `${model}: ${p.message}` } : p,
+        ),
+      );
+    } else {
+      problems.push({
+        path: ["loss"],
+        message: `${model} expects ${
+          model === "pix2pix"
+            ? `{ l1: true | false, gan: ${PIX2PIX_GAN_TERMS.join(" | ")} }`
+            : `{ gan: true | false, cycle: ${CYCLE_TERMS.join(" | ")} }`
+        }, got ${show(config.loss)}`,
+      });
+    }
+  }
+
   const c = config as Partial<TrainConfig>;
+  if (model === "pix2pix") {
+    if (typeof c.pool_size === "number" && c.pool_size !== 0) {
+      problems.push({
+        path: ["pool_size"],
+        message: `pix2pix has no image pool (official pool_size 0), got ${c.pool_size}`,
+      });
+    }
+    if (c.probe === true) {
+      problems.push({
+        path: ["probe"],
+        message: "probe measures CycleGAN's adversarial signal; pix2pix has no probe (set false)",
+      });
+    }
+    const ev = config.eval as { directions?: unknown } | undefined;
+    const can = modelDirections({ model, direction: c.direction ?? "AtoB" });
+    if (
+      Array.isArray(ev?.directions) &&
+      !ev.directions.some((d) => can.includes(d as "AtoB" | "BtoA"))
+    ) {
+      problems.push({
+        path: ["eval", "directions"],
+        message: `pix2pix with direction ${show(c.direction)} translates ${can.join(", ")} ` +
+          `only; eval.directions ${show(ev.directions)} leaves nothing to evaluate`,
+      });
+    }
+  }
   if (
+    model === "cycle_gan" &&
     typeof c.lambda_identity === "number" && c.lambda_identity > 0 &&
     c.input_nc !== c.output_nc
   ) {
@@ -523,10 +645,13 @@ export function checkExperiment(config: Record<string, unknown>): CheckResult {
     }, size);
     problems.push(...found);
   }
-  if (problems.length > 0 || !parsed.success || !dataset) {
+  if (problems.length > 0 || !parsed.success || !dataset || !lossParsed.success) {
     return { ok: false, problems };
   }
-  return { ok: true, config: { ...parsed.data, dataset } as unknown as ExperimentConfig };
+  // The keys this model does not read are left out (a CycleGAN config resolves as before).
+  const resolved: Record<string, unknown> = { ...parsed.data, loss: lossParsed.data, dataset };
+  for (const k of FOREIGN_KEYS[model]) delete resolved[k];
+  return { ok: true, config: resolved as unknown as ExperimentConfig };
 }
 
 /** The metric names `eval.metrics` accepts (from the evaluation registry). */

@@ -7,11 +7,14 @@
  *
  * | file | holds |
  * |---|---|
- * | `net_{G_A,G_B,D_A,D_B}.bin` + `.json` | params and buffers (BatchNorm running stats) by official state_dict key |
+ * | `net_<name>.bin` + `.json` | params and buffers (BatchNorm running stats) by official state_dict key; CycleGAN: G_A, G_B, D_A, D_B; pix2pix: G, D |
  * | `optim_{G,D}.bin` + `.json` | both Adam states: first and second moments, iteration count, beta powers |
- * | `pool_fake_{A,B}.bin` + `.json` | both image pools: stored images in slot order and the pool's RNG |
+ * | `pool_<name>.bin` + `.json` | the image pools (CycleGAN: fake_A, fake_B; pix2pix has none): stored images in slot order and the pool's RNG |
  * | `state.json` | step, epoch, data cursor, LR schedule position, RNG states (model and data), resolved config, config hash, format version |
  * | `manifest.json` | size and SHA-256 of every other file; written last |
+ *
+ * The files are those of the model's parts ({@link TrainModel}: `networks`, `optimizers`,
+ * `pools`); a CycleGAN checkpoint is byte for byte what it was before other models existed.
  *
  * Tensors are raw little-endian float32, one `.bin` per network/optimizer/pool, with a JSON
  * index of names, shapes and byte offsets beside it.
@@ -34,6 +37,7 @@ import { ImagePool } from "../image_pool.ts";
 import type { RngState } from "../nn/rng.ts";
 import type { Network } from "../nn/network.ts";
 import type { CycleGan } from "./cyclegan.ts";
+import { cycleGanModel, type ModelName, type TrainModel } from "./models.ts";
 import type { SchedulePosition } from "./schedule.ts";
 import type { DataDescription } from "./data.ts";
 import {
@@ -53,6 +57,14 @@ import {
 
 /** The checkpoint layout version this code writes and reads. */
 export const CHECKPOINT_FORMAT = 1;
+
+/** A model as a checkpoint sees it: a {@link TrainModel}, or a CycleGAN as cyclegan.ts builds it. */
+export type CheckpointModel = TrainModel | CycleGan;
+
+/** The {@link TrainModel} view of either form. */
+function asTrainModel(model: CheckpointModel): TrainModel {
+  return "networks" in model ? model : cycleGanModel(model);
+}
 
 /** The four networks of a CycleGAN, in the order they are saved and hashed. */
 export const NETWORK_NAMES = ["G_A", "G_B", "D_A", "D_B"] as const;
@@ -186,11 +198,16 @@ export async function configHash(value: unknown): Promise<string> {
  * const before = await weightsDigest(model);
  * ```
  */
-export async function weightsDigest(model: Pick<CycleGan, NetworkName>): Promise<string> {
+export async function weightsDigest(
+  model: Pick<CycleGan, NetworkName> | Pick<TrainModel, "networks">,
+): Promise<string> {
   const parts: Uint8Array[] = [];
   const enc = new TextEncoder();
-  for (const name of NETWORK_NAMES) {
-    for (const t of await networkTensors(model[name])) {
+  const nets: Record<string, Network> = "networks" in model
+    ? model.networks
+    : Object.fromEntries(NETWORK_NAMES.map((n) => [n, model[n]]));
+  for (const [name, net] of Object.entries(nets)) {
+    for (const t of await networkTensors(net)) {
       parts.push(enc.encode(`${name}/${t.name}[${t.shape.join(",")}]`));
       parts.push(float32Bytes(t.data));
     }
@@ -453,7 +470,7 @@ export interface SaveOptions {
  */
 export async function saveCheckpoint(
   dir: string,
-  snapshot: { model: CycleGan; state: CheckpointState },
+  snapshot: { model: CheckpointModel; state: CheckpointState },
   options: SaveOptions = {},
 ): Promise<string> {
   const { model, state } = snapshot;
@@ -468,7 +485,7 @@ export async function saveCheckpoint(
   await removeTree(tmp);
   await ensureDir(tmp);
   try {
-    await writeCheckpointFiles(tmp, model, state);
+    await writeCheckpointFiles(tmp, asTrainModel(model), state);
   } catch (e) {
     // Free the space (ENOSPC) and leave no half-written directory; a process killed here
     // leaves a *.tmp that the next latestCheckpoint({repair: true}) removes.
@@ -484,7 +501,7 @@ export async function saveCheckpoint(
 
 async function writeCheckpointFiles(
   tmp: string,
-  model: CycleGan,
+  model: TrainModel,
   state: CheckpointState,
 ): Promise<void> {
   const manifest: { format: number; files: Record<string, { size: number; sha256: string }> } = {
@@ -501,15 +518,20 @@ async function writeCheckpointFiles(
     await put(`${stem}.bin`, bin);
     await put(`${stem}.json`, new TextEncoder().encode(JSON.stringify(index, null, 1)));
   };
-  for (const net of NETWORK_NAMES) await putTensors(`net_${net}`, await networkTensors(model[net]));
-  for (const [stem, opt] of [["optim_G", model.optG], ["optim_D", model.optD]] as const) {
-    const { items, extra } = await optimizerSnapshot(opt);
-    await putTensors(stem, items, extra);
+  for (const [name, net] of Object.entries(model.networks)) {
+    await putTensors(`net_${name}`, await networkTensors(net));
   }
-  const pools = [["pool_fake_A", model.fake_A_pool], ["pool_fake_B", model.fake_B_pool]] as const;
-  for (const [stem, pool] of pools) {
+  for (const [name, opt] of Object.entries(model.optimizers)) {
+    const { items, extra } = await optimizerSnapshot(opt);
+    await putTensors(`optim_${name}`, items, extra);
+  }
+  for (const [name, pool] of Object.entries(model.pools)) {
     const s = await pool.toState();
-    await putTensors(stem, [{ name: "images", shape: s.images.shape, data: s.images.data }], {
+    await putTensors(`pool_${name}`, [{
+      name: "images",
+      shape: s.images.shape,
+      data: s.images.data,
+    }], {
       size: s.size,
       rng: s.rng,
     });
@@ -559,7 +581,14 @@ export async function verifyCheckpoint(path: string): Promise<CheckpointState> {
   }
   const listed = Object.keys(manifest.files ?? {});
   if (manifest.format === CHECKPOINT_FORMAT) {
-    const missing = requiredFiles().filter((f) => !listed.includes(f));
+    // The model named in state.json (CycleGAN checkpoints name none) says which files it needs;
+    // an unreadable state.json is reported below, after the file checks.
+    const named = await readJson(joinPath(path, "state.json")).then(
+      (s) => (s as { config?: { model?: unknown } })?.config?.model,
+      () => undefined,
+    );
+    const missing = requiredFiles(named === "pix2pix" ? "pix2pix" : "cycle_gan")
+      .filter((f) => !listed.includes(f));
     if (missing.length > 0) {
       throw new CheckpointError(path, `manifest.json does not list ${missing.join(", ")}`);
     }
@@ -608,14 +637,12 @@ export async function verifyCheckpoint(path: string): Promise<CheckpointState> {
   return state;
 }
 
-function requiredFiles(): string[] {
-  return [
-    "state.json",
-    ...NETWORK_NAMES.flatMap((n) => [`net_${n}.bin`, `net_${n}.json`]),
-    ...["optim_G", "optim_D", "pool_fake_A", "pool_fake_B"].flatMap((
-      s,
-    ) => [`${s}.bin`, `${s}.json`]),
-  ];
+/** The files a checkpoint of `model` must list (a CycleGAN's as they always were). */
+function requiredFiles(model: ModelName): string[] {
+  const stems = model === "pix2pix"
+    ? ["net_G", "net_D", "optim_G", "optim_D"]
+    : [...NETWORK_NAMES.map((n) => `net_${n}`), "optim_G", "optim_D", "pool_fake_A", "pool_fake_B"];
+  return ["state.json", ...stems.flatMap((s) => [`${s}.bin`, `${s}.json`])];
 }
 
 /** Options of {@link latestCheckpoint}. */
@@ -709,7 +736,7 @@ export async function moveCheckpointsAside(dir: string): Promise<string | undefi
  */
 export async function loadNetwork(
   path: string,
-  target: { network: Network; name: NetworkName },
+  target: { network: Network; name: NetworkName | string },
 ): Promise<void> {
   const { network: net, name } = target;
   const { tensors } = await readTensorFile(path, `net_${name}`);
@@ -766,20 +793,38 @@ async function restorePool(path: string, stem: string): Promise<ImagePool> {
  * ```
  */
 export async function restoreCycleGan(model: CycleGan, ckpt: LoadedCheckpoint): Promise<CycleGan> {
-  for (const name of NETWORK_NAMES) await loadNetwork(ckpt.path, { network: model[name], name });
-  for (const [stem, opt] of [["optim_G", model.optG], ["optim_D", model.optD]] as const) {
+  const view = cycleGanModel(model);
+  await restoreModel(view, ckpt);
+  return { ...model, fake_A_pool: view.pools.fake_A, fake_B_pool: view.pools.fake_B };
+}
+
+/**
+ * Restores a checkpoint into a freshly built {@link TrainModel} of the same config, in place:
+ * every network's weights and buffers, every Adam state, every image pool (the model's old
+ * pools are disposed) and the model's RNG. The data RNG and cursor live in `ckpt.state` for
+ * the trainer. Leaves no tensors behind.
+ *
+ * ```ts
+ * await restoreModel(createModel(config, new Rng(seed).fork()), found);
+ * ```
+ */
+export async function restoreModel(model: TrainModel, ckpt: LoadedCheckpoint): Promise<void> {
+  for (const [name, network] of Object.entries(model.networks)) {
+    await loadNetwork(ckpt.path, { network, name });
+  }
+  for (const [name, opt] of Object.entries(model.optimizers)) {
+    const stem = `optim_${name}`;
     await restoreOptimizer(opt, await readTensorFile(ckpt.path, stem), `${ckpt.path}/${stem}`);
   }
-  const fake_A_pool = await restorePool(ckpt.path, "pool_fake_A");
-  let fake_B_pool: ImagePool;
+  const pools: Record<string, ImagePool> = {};
   try {
-    fake_B_pool = await restorePool(ckpt.path, "pool_fake_B");
+    for (const name of Object.keys(model.pools)) {
+      pools[name] = await restorePool(ckpt.path, `pool_${name}`);
+    }
   } catch (e) {
-    fake_A_pool.dispose();
+    for (const p of Object.values(pools)) p.dispose();
     throw e;
   }
-  model.fake_A_pool.dispose();
-  model.fake_B_pool.dispose();
+  model.replacePools(pools);
   model.rng.setState(ckpt.state.rng.model);
-  return { ...model, fake_A_pool, fake_B_pool };
 }

@@ -64,6 +64,14 @@ export interface UnalignedSource {
    */
   readonly fingerprint?: string;
   /**
+   * Optional: true when the domains are aligned pairs (official `aligned` dataset mode): image i
+   * of A shows what image i of B shows, `sizeA === sizeB`, and `load` draws the same crop and
+   * flip for both from the same RNG state. {@link batchAt} then takes B at A's index with A's
+   * crop and flip, as the official `AlignedDataset.__getitem__` does; paired models (pix2pix)
+   * need it.
+   */
+  readonly paired?: boolean;
+  /**
    * Image `index` (0-based, below `sizeA` or `sizeB`) of `domain`, preprocessed, random
    * crop/flip drawn from `rng`. Returns a new tensor the caller disposes.
    */
@@ -84,6 +92,8 @@ export interface DataDescription {
   imageSize: [number, number];
   /** {@link UnalignedSource.fingerprint}, or null. */
   fingerprint: string | null;
+  /** Present (true) only for an aligned source, so unpaired data describes itself as before. */
+  paired?: true;
 }
 
 /**
@@ -98,6 +108,7 @@ export function describeSource(src: UnalignedSource): DataDescription {
     channelsB: src.channelsB,
     imageSize: [src.imageSize[0], src.imageSize[1]],
     fingerprint: src.fingerprint ?? null,
+    ...(src.paired ? { paired: true as const } : {}),
   };
 }
 
@@ -179,7 +190,9 @@ export interface Batch {
 /**
  * The batch at `at`, drawing B picks, crops and flips from `rng` (which advances). For each
  * dataset index `i` of the batch, in order: the B index (random, or `i mod |B|` when serial),
- * then A's preprocessing draws, then B's, as the official `__getitem__`.
+ * then A's preprocessing draws, then B's, as the official `__getitem__`. An aligned source
+ * (`paired`) takes B at A's index with A's crop and flip (the official `AlignedDataset` draws
+ * one set of transform parameters for both): B is loaded from the RNG state A started from.
  *
  * ```ts
  * const batch = batchAt(src, { epoch: 1, iteration: 0, batchSize: 1, orderSeed: 3 }, dataRng);
@@ -209,6 +222,14 @@ export function batchAt(src: UnalignedSource, at: BatchPosition, rng: Rng): Batc
     for (let k = start; k < end; k++) {
       const i = order ? order[k] : k;
       const iA = i % src.sizeA;
+      if (src.paired) {
+        const before = rng.state();
+        indicesA.push(iA);
+        indicesB.push(iA);
+        a.push(src.load("A", iA, rng));
+        b.push(src.load("B", iA, Rng.fromState(before)));
+        continue;
+      }
       const iB = at.serial ? i % src.sizeB : rng.int(src.sizeB);
       indicesA.push(iA);
       indicesB.push(iB);
@@ -240,6 +261,8 @@ export interface TensorSourceOptions {
   noFlip?: boolean;
   /** See {@link UnalignedSource.fingerprint}. */
   fingerprint?: string;
+  /** Aligned pairs: A[i] and B[i] show the same thing (needs equal counts). */
+  paired?: boolean;
 }
 
 /**
@@ -277,7 +300,13 @@ export function tensorSource(
     });
   }
   const flip = !options.noFlip;
+  if (options.paired && A.length !== B.length) {
+    throw new RangeError(
+      `Cannot pair ${A.length} A images with ${B.length} B images: aligned pairs need equal counts`,
+    );
+  }
   return {
+    ...(options.paired ? { paired: true } : {}),
     sizeA: A.length,
     sizeB: B.length,
     channelsA,

@@ -1,19 +1,21 @@
 /**
- * The CycleGAN training loop (official `train.py`), with exact resume.
+ * The training loop (official `train.py`), with exact resume, for every model kind of the
+ * `model` registry (models.ts: `cycle_gan`, `pix2pix`).
  *
  * {@link train} builds the model from a resolved {@link TrainConfig}, runs epochs x iterations
- * of the official step (`trainStep` in cyclegan.ts) under the learning-rate schedule, checks
+ * of the model's official step (cyclegan.ts `trainStep`, pix2pix.ts `pix2pixStep`) under the
+ * learning-rate schedule, checks
  * every step's losses, writes `loss_log.txt` in the official format and checkpoints every
  * `save_latest_freq` steps. Run again on the same directory, it resumes from the newest
  * complete checkpoint and reaches the same weights, bit for bit, as a run that was never
- * stopped (on the same backend): the checkpoint holds the weights, both Adam states, both image
+ * stopped (on the same backend): the checkpoint holds the weights, both Adam states, the image
  * pools, every RNG state and the data cursor (checkpoint.ts).
  *
  * Random streams, all derived from `seed` (the official code has no seed, §1.11 item 1):
  * `root = Rng(seed)`; `root.fork()` builds the model (weights of G_A, G_B, D_A, D_B, then the
  * two pools' streams and the dropout / gradient-penalty stream, in that order, see
- * `createCycleGan`); a second fork is the data stream (B picks, crops, flips); the next word
- * seeds the per-epoch shuffles.
+ * `createCycleGan`; pix2pix: G, D, then the dropout stream); a second fork is the data stream
+ * (B picks, crops, flips); the next word seeds the per-epoch shuffles.
  *
  * Differences from the official loop, all deliberate:
  * - `print_freq` and `save_latest_freq` count iterations (the official counts images; equal
@@ -39,23 +41,24 @@ import { tf } from "../tf.ts";
 import { Rng } from "../nn/rng.ts";
 import { checkGeneratorSize } from "../generators/mod.ts";
 import { checkDiscriminatorSize } from "../discriminators/mod.ts";
-import type { Network } from "../nn/network.ts";
 import {
-  createCycleGan,
-  createGenerators,
-  type CycleGan,
   CYCLEGAN_DEFAULTS,
   type CycleGanOptions,
-  disposeCycleGan,
   type GanProbe,
-  LOSS_NAMES,
-  nonFiniteLosses,
-  probeGanSignal,
-  setLearningRate,
-  type StepLosses,
   type StepOptions,
-  trainStep,
 } from "./cyclegan.ts";
+import {
+  createModel,
+  createTranslators,
+  FOREIGN_KEYS,
+  MODEL_NAMES,
+  type ModelConfig,
+  modelDefaults,
+  needsPairs,
+  type TrainModel,
+  type Translators,
+} from "./models.ts";
+import { CYCLE_TERMS, PIX2PIX_GAN_TERMS } from "../losses/ablation.ts";
 import { learningRate, LR_POLICY_NAMES, type LrPolicyName, type ScheduleUnit } from "./schedule.ts";
 import { batchAt, describeSource, iterationsPerEpoch, type UnalignedSource } from "./data.ts";
 import {
@@ -66,14 +69,14 @@ import {
   type DataCursor,
   latestCheckpoint,
   moveCheckpointsAside,
-  restoreCycleGan,
+  restoreModel,
   saveCheckpoint,
   weightsDigest,
 } from "./checkpoint.ts";
 import { appendLine, ensureDir, joinPath, setWriteFaultHook } from "../io/atomic.ts";
 
 /** The resolved configuration of one training run: the model's options plus the schedule's. */
-export interface TrainConfig extends CycleGanOptions {
+export interface TrainConfig extends ModelConfig {
   /** `--batch_size`. */
   batch_size: number;
   /** `--n_epochs`: epochs (or iterations, see `lr_unit`) at the initial rate. */
@@ -111,6 +114,9 @@ export interface TrainConfig extends CycleGanOptions {
 /** Defaults: the official ones (`train_options.py`, `cycle_gan_model.py`) plus ours. */
 export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   ...CYCLEGAN_DEFAULTS,
+  model: "cycle_gan" as const,
+  direction: "AtoB" as const,
+  lambda_L1: 100,
   batch_size: 1,
   n_epochs: 100,
   n_epochs_decay: 100,
@@ -142,19 +148,31 @@ export const OPERATIONAL_KEYS: readonly (keyof TrainConfig)[] = Object.freeze([
 const ALLOWED_KEYS = new Set<string>([...Object.keys(TRAIN_DEFAULTS), "n_layers_D"]);
 
 /**
- * Fills in {@link TRAIN_DEFAULTS} and checks the loop's own options; unknown keys and bad
- * values are reported all at once, each naming the option. (Model options are checked by the
- * generator/discriminator registries when the model is built.) The result is frozen.
+ * Fills in {@link TRAIN_DEFAULTS}, then the model's own defaults for the keys `input` leaves
+ * out (models.ts `modelDefaults`: pix2pix's unet_256, batch norm, dropout, ...), and checks the
+ * loop's own options; unknown keys and bad values are reported all at once, each naming the
+ * option. (Architecture options are checked by the generator/discriminator registries when the
+ * model is built.) The result is frozen.
  *
  * ```ts
  * resolveTrainConfig({ netG: "resnet_6blocks", batch_size: 4 });
+ * resolveTrainConfig({ model: "pix2pix" }).netG; // "unet_256"
  * ```
  */
 export function resolveTrainConfig(input: Partial<TrainConfig>): Readonly<TrainConfig> {
   const problems: string[] = [];
   const unknown = Object.keys(input).filter((k) => !ALLOWED_KEYS.has(k));
   if (unknown.length > 0) problems.push(`unknown option(s) ${unknown.join(", ")}`);
-  const c = { ...TRAIN_DEFAULTS, ...input } as TrainConfig;
+  const model = input.model ?? TRAIN_DEFAULTS.model;
+  if (!MODEL_NAMES.includes(model)) {
+    problems.push(`model: expected one of ${MODEL_NAMES.join(", ")}, got ${JSON.stringify(model)}`);
+  }
+  const c = {
+    ...TRAIN_DEFAULTS,
+    ...(MODEL_NAMES.includes(model) ? modelDefaults(model) : {}),
+    ...input,
+  } as TrainConfig;
+  problems.push(...modelProblems(c));
   const int = (k: keyof TrainConfig, min: number) => {
     const v = c[k] as unknown;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
@@ -187,13 +205,80 @@ export function resolveTrainConfig(input: Partial<TrainConfig>): Readonly<TrainC
 }
 
 /**
- * What identifies a run's results: the config without {@link OPERATIONAL_KEYS}, and the data's
- * sizes, channels and fingerprint. Its {@link configHash} is stored in every checkpoint.
+ * The model-dependent checks of a config, one message per problem: the loss ablation's shape
+ * (CycleGAN `{gan, cycle}`, pix2pix `{l1, gan}`), `direction`, `lambda_L1`, and pix2pix's lack of
+ * an image pool.
+ *
+ * ```ts
+ * modelProblems({ ...TRAIN_DEFAULTS, model: "pix2pix", pool_size: 50 });
+ * // ["pool_size: pix2pix has no image pool (official pool_size 0), got 50"]
+ * ```
+ */
+export function modelProblems(c: Readonly<TrainConfig>): string[] {
+  const problems: string[] = [];
+  const loss = c.loss as unknown as Record<string, unknown>;
+  const keys = loss && typeof loss === "object" ? Object.keys(loss).sort().join(",") : "";
+  if (c.model === "pix2pix") {
+    if (
+      keys !== "gan,l1" || typeof loss.l1 !== "boolean" ||
+      !PIX2PIX_GAN_TERMS.includes(loss.gan as never)
+    ) {
+      problems.push(
+        `loss: pix2pix expects { l1: true | false, gan: ${PIX2PIX_GAN_TERMS.join(" | ")} }, got ${
+          JSON.stringify(c.loss)
+        }`,
+      );
+    } else if (loss.l1 === false && loss.gan === "none") {
+      problems.push(`loss: { l1: false, gan: none } has no term to train`);
+    }
+    if (c.pool_size !== 0) {
+      problems.push(
+        `pool_size: pix2pix has no image pool (official pool_size 0), got ${c.pool_size}`,
+      );
+    }
+  } else if (
+    c.model === "cycle_gan" &&
+    (keys !== "cycle,gan" || typeof loss.gan !== "boolean" ||
+      !CYCLE_TERMS.includes(loss.cycle as never))
+  ) {
+    problems.push(
+      `loss: cycle_gan expects { gan: true | false, cycle: ${CYCLE_TERMS.join(" | ")} }, got ${
+        JSON.stringify(c.loss)
+      }`,
+    );
+  }
+  if (c.direction !== "AtoB" && c.direction !== "BtoA") {
+    problems.push(`direction: expected "AtoB" or "BtoA", got ${JSON.stringify(c.direction)}`);
+  }
+  if (typeof c.lambda_L1 !== "number" || !(c.lambda_L1 >= 0) || !Number.isFinite(c.lambda_L1)) {
+    problems.push(`lambda_L1: expected a finite number >= 0, got ${JSON.stringify(c.lambda_L1)}`);
+  }
+  return problems;
+}
+
+/**
+ * What identifies a run's results: the config without {@link OPERATIONAL_KEYS} and without the
+ * keys its model does not read (models.ts `FOREIGN_KEYS`: a CycleGAN config hashes as it did
+ * before pix2pix existed), and the data's sizes, channels and fingerprint. Its
+ * {@link configHash} is stored in every checkpoint.
  */
 export function runIdentity(config: Readonly<TrainConfig>, source: UnalignedSource): unknown {
+  return { config: identityConfig(config), data: describeSource(source) };
+}
+
+/**
+ * A config as its run's identity hashes it: without {@link OPERATIONAL_KEYS} and without the keys
+ * of other models (models.ts `FOREIGN_KEYS`).
+ *
+ * ```ts
+ * "model" in identityConfig(TRAIN_DEFAULTS); // false: CycleGAN ids are unchanged
+ * ```
+ */
+export function identityConfig(config: Readonly<Partial<TrainConfig>>): Record<string, unknown> {
   const hashed: Record<string, unknown> = { ...config };
   for (const k of OPERATIONAL_KEYS) delete hashed[k];
-  return { config: hashed, data: describeSource(source) };
+  for (const k of FOREIGN_KEYS[config.model ?? "cycle_gan"] ?? []) delete hashed[k];
+  return hashed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,7 +368,7 @@ export interface TrainOptions {
   /** Called after every finite step with the losses and the learning rate it used. */
   onStep?: (
     step: number,
-    losses: StepLosses,
+    losses: Record<string, number>,
     lr: number,
     probe?: GanProbe,
   ) => void | Promise<void>;
@@ -295,7 +380,7 @@ export interface TrainOptions {
    * BatchNorm running statistics (which networks applied in training mode update) are restored
    * afterwards, and a change of the model's random stream is an error.
    */
-  evaluate?: { every: number; run: (step: number, model: CycleGan) => Promise<void> };
+  evaluate?: { every: number; run: (step: number, model: TrainModel) => Promise<void> };
   /** Called after each checkpoint is published. */
   onCheckpoint?: (info: { step: number; epoch: number; path: string }) => void | Promise<void>;
   /** Receives console lines (loss lines, resume notes, warnings); default `console.log`. */
@@ -322,8 +407,8 @@ export interface TrainResult {
   resumedFrom: number | null;
   /** When diverged: the step and the non-finite losses. */
   diverged?: { step: number; losses: string[] };
-  /** Losses of the last step run in this call (null if none ran). */
-  losses: StepLosses | null;
+  /** Losses of the last step run in this call (null if none ran), by the model's names. */
+  losses: Record<string, number> | null;
   /** The newest published checkpoint (null if none). */
   checkpoint: string | null;
   /** {@link weightsDigest} of the final weights. */
@@ -332,19 +417,27 @@ export interface TrainResult {
   config: Readonly<TrainConfig>;
   /** The config hash stored in the checkpoints. */
   configHash: string;
-  /** The model, with `keepModel` (the caller disposes it with `disposeCycleGan`). */
-  model?: CycleGan;
+  /** The model, with `keepModel` (the caller disposes it with its `dispose()`). */
+  model?: TrainModel;
 }
 
-/** The official loss line: `(epoch: 1, iters: 100, time: 0.123, data: 0.001) D_A: 0.250 ...`. */
+/**
+ * The official loss line: `(epoch: 1, iters: 100, time: 0.123, data: 0.001) D_A: 0.250 ...`,
+ * the losses in the order given (the model's `lossNames`; default: the order of `losses`).
+ *
+ * ```ts
+ * lossLine({ epoch: 1, iters: 1, time: 0.1, data: 0 }, { G_GAN: 0.7, G_L1: 30 });
+ * ```
+ */
 export function lossLine(
   at: { epoch: number; iters: number; time: number; data: number },
-  losses: StepLosses,
+  losses: Readonly<Record<string, number>>,
+  names: readonly string[] = Object.keys(losses),
 ): string {
   let line = `(epoch: ${at.epoch}, iters: ${at.iters}, time: ${at.time.toFixed(3)}, data: ${
     at.data.toFixed(3)
   }) `;
-  for (const k of LOSS_NAMES) line += `${k}: ${losses[k].toFixed(3)} `;
+  for (const k of names) line += `${k}: ${losses[k].toFixed(3)} `;
   return line;
 }
 
@@ -393,7 +486,7 @@ export async function train(
   }
 
   const root = new Rng(c.seed);
-  let model = createCycleGan(modelOptions(c), root.fork());
+  const model = createModel(c, root.fork());
   const dataRng = root.fork();
   const orderSeed = root.nextU32() & 0x1fffff;
   let step = 0;
@@ -404,7 +497,7 @@ export async function train(
   let keep = false;
   try {
     if (found) {
-      model = await restoreCycleGan(model, found);
+      await restoreModel(model, found);
       dataRng.setState(found.state.rng.data);
       step = found.state.step;
       cursor = { ...found.state.cursor };
@@ -476,7 +569,7 @@ export async function train(
 
     let status: TrainStatus = "completed";
     let diverged: TrainResult["diverged"];
-    let losses: StepLosses | null = null;
+    let losses: Record<string, number> | null = null;
     let lr = NaN;
     let tData = 0;
     while (true) {
@@ -491,7 +584,7 @@ export async function train(
         log(`learning rate ${lr.toFixed(7)} -> ${newLr.toFixed(7)}`);
       }
       lr = newLr;
-      setLearningRate(model, lr);
+      model.setLearningRate(lr);
 
       const t0 = performance.now();
       const batch = batchAt(source, {
@@ -505,19 +598,19 @@ export async function train(
       tData = (t1 - t0) / 1000;
       let probe: GanProbe | undefined;
       try {
-        if (c.probe && (step + 1) % c.print_freq === 0) {
+        if (c.probe && model.probe && (step + 1) % c.print_freq === 0) {
           // Measured before the step, on the step's own batch and parameters.
-          probe = await isolated(model, () => probeGanSignal(model, batch.A, batch.B));
+          probe = await isolated(model, () => model.probe!(batch.A, batch.B));
         }
-        losses = await trainStep(model, batch.A, batch.B, options.stepOptions);
+        losses = await model.step(batch.A, batch.B, options.stepOptions);
       } finally {
         tf.dispose([batch.A, batch.B]);
       }
       const tComp = (performance.now() - t1) / 1000 / c.batch_size;
       step++;
-      if (faults.nanAtStep === step) losses = { ...losses, G_A: NaN };
+      if (faults.nanAtStep === step) losses = { ...losses, [model.lossNames[1]]: NaN };
 
-      const bad = nonFiniteLosses(losses);
+      const bad = model.lossNames.filter((k) => !Number.isFinite(losses![k]));
       if (bad.length > 0) {
         status = "diverged";
         diverged = { step, losses: bad };
@@ -531,7 +624,11 @@ export async function train(
       const iters = (cursor.iteration + 1) * c.batch_size;
       await options.onStep?.(step, losses, lr, probe);
       if (step % c.print_freq === 0) {
-        const line = lossLine({ epoch: cursor.epoch, iters, time: tComp, data: tData }, losses);
+        const line = lossLine(
+          { epoch: cursor.epoch, iters, time: tComp, data: tData },
+          losses,
+          model.lossNames,
+        );
         log(line);
         await appendLine(logPath, line);
       }
@@ -564,7 +661,7 @@ export async function train(
     };
   } finally {
     if (faults.enospcAtWrite !== undefined) setWriteFaultHook(undefined);
-    if (!keep) disposeCycleGan(model);
+    if (!keep) model.dispose();
   }
 }
 
@@ -574,10 +671,8 @@ export async function train(
  * training mode, which updates them), and `fn` must not draw from the model's random stream
  * (evaluations seed their own dropout stream); if it did, this throws.
  */
-async function isolated<T>(model: CycleGan, fn: () => Promise<T>): Promise<T> {
-  const buffers = [model.G_A, model.G_B, model.D_A, model.D_B].flatMap((n) =>
-    Object.values(n.buffers)
-  );
+async function isolated<T>(model: TrainModel, fn: () => Promise<T>): Promise<T> {
+  const buffers = Object.values(model.networks).flatMap((n) => Object.values(n.buffers));
   const saved = buffers.map((b) => tf.clone(b));
   const rng = JSON.stringify(model.rng.state());
   let out: T;
@@ -594,24 +689,27 @@ async function isolated<T>(model: CycleGan, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The untrained generators of a run: G_A and G_B exactly as {@link train} initialises them for
- * this config and seed, before its first step (the "untrained" floor of an evaluation), with
- * `@step0` in their variable names so that they can live beside the run's model. The caller
- * disposes them.
+ * The untrained generators of a run: G_A and G_B (pix2pix: its G, under the direction it
+ * translates) exactly as {@link train} initialises them for this config and seed, before its
+ * first step (the "untrained" floor of an evaluation), with `@step0` in their variable names so
+ * that they can live beside the run's model. The caller disposes them.
  *
  * ```ts
  * const { G_A, G_B } = initialGenerators({ netG: "resnet_6blocks", ngf: 8, seed: 7 });
  * ```
  */
-export function initialGenerators(config: Partial<TrainConfig>): { G_A: Network; G_B: Network } {
+export function initialGenerators(config: Partial<TrainConfig>): Translators {
   const c = resolveTrainConfig(config);
-  // train(): the model is built from the first fork of Rng(seed); G_A and G_B are its first
-  // two forks (createCycleGan).
-  return createGenerators(modelOptions(c), new Rng(c.seed).fork(), "@step0");
+  // train(): the model is built from the first fork of Rng(seed); the generators are its
+  // first forks (createCycleGan: G_A, G_B; createPix2Pix: G).
+  return createTranslators(c, new Rng(c.seed).fork(), "@step0");
 }
 
 /** The CycleGAN options inside a training config (n_layers_D only when it applies). */
 export function modelOptions(c: Readonly<TrainConfig>): CycleGanOptions {
+  if (c.model !== "cycle_gan") {
+    throw new Error(`modelOptions() gives CycleGAN options; this config's model is ${c.model}`);
+  }
   const o: CycleGanOptions = {
     netG: c.netG,
     netD: c.netD,
@@ -631,7 +729,7 @@ export function modelOptions(c: Readonly<TrainConfig>): CycleGanOptions {
     pool_size: c.pool_size,
     lr: c.lr,
     beta1: c.beta1,
-    loss: c.loss,
+    loss: c.loss as CycleGanOptions["loss"],
     g_step: c.g_step,
   };
   if (c.n_layers_D !== undefined) o.n_layers_D = c.n_layers_D;
@@ -640,6 +738,13 @@ export function modelOptions(c: Readonly<TrainConfig>): CycleGanOptions {
 
 function checkSource(c: Readonly<TrainConfig>, src: UnalignedSource): void {
   const problems: string[] = [];
+  if (needsPairs(c.model) && !src.paired) {
+    problems.push(
+      `model ${c.model} trains on aligned pairs, and this data is unpaired (scenes and folder ` +
+        `give pairs when the model needs them; a folder needs the aligned layout or trainA/ ` +
+        `and trainB/ files with matching names)`,
+    );
+  }
   if (src.channelsA !== c.input_nc) {
     problems.push(`domain A has ${src.channelsA} channels but input_nc is ${c.input_nc}`);
   }

@@ -57,12 +57,19 @@ export interface RunVisuals {
  * a checkpoint (lib/report/grids.ts `runVisuals`) and, during training, for the grid of each
  * periodic evaluation (lib/sweep/run.ts). Leaves no tensors behind and draws from no stream but
  * its own.
+ *
+ * With one generator (pix2pix: `G_A` for `direction: AtoB`, `G_B` for `BtoA`) the visuals are
+ * pix2pix's own (official `visual_names` `real_A, fake_B, real_B`: input, output, paired
+ * ground truth) in the block of its input domain, named by our domains: `real_A, fake_B,
+ * real_B` in the A block for AtoB, `real_B, fake_A, real_A` in the B block for BtoA; the other
+ * block is empty.
  */
 export async function visualsOf(
-  generators: { G_A: Network; G_B: Network },
+  generators: { G_A?: Network; G_B?: Network },
   test: TestSplit,
   options: { identity: boolean },
 ): Promise<RunVisuals> {
+  if (!generators.G_A || !generators.G_B) return await pairedVisualsOf(generators, test);
   const identity = options.identity;
   const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
     { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
@@ -82,8 +89,8 @@ export async function visualsOf(
   for (const [iA, iB] of pairs) {
     for (const side of ["A", "B"] as const) {
       const [fwd, back] = side === "A"
-        ? [generators.G_A, generators.G_B]
-        : [generators.G_B, generators.G_A];
+        ? [generators.G_A!, generators.G_B!]
+        : [generators.G_B!, generators.G_A!];
       const set = side === "A" ? test.A : test.B;
       const ys = tf.tidy(() => {
         const x = set.get(side === "A" ? iA : iB).expandDims(0) as tf.Tensor4D;
@@ -99,6 +106,41 @@ export async function visualsOf(
       } finally {
         for (const y of ys) y.dispose();
       }
+    }
+  }
+  return out;
+}
+
+/** pix2pix's visuals `real_A, fake_B, real_B` of its one generator (see {@link visualsOf}). */
+async function pairedVisualsOf(
+  generators: { G_A?: Network; G_B?: Network },
+  test: TestSplit,
+): Promise<RunVisuals> {
+  const G = generators.G_A ?? generators.G_B;
+  if (!G) throw new Error("visualsOf: no generator given (expected G_A, G_B or both)");
+  const [from, to] = generators.G_A ? [test.A, test.B] : [test.B, test.A];
+  const pairs = test.paired ? test.pairs.slice(0, GRID_IMAGES) : Array.from(
+    { length: Math.min(GRID_IMAGES, test.A.length, test.B.length) },
+    (_, i) => [i, i] as const,
+  );
+  const names = generators.G_A ? ["real_A", "fake_B", "real_B"] : ["real_B", "fake_A", "real_A"];
+  const block = names.map((name) => ({ name, images: [] as Pixels[] }));
+  const out: RunVisuals = generators.G_A
+    ? { A: block, B: [], paired: test.paired }
+    : { A: [], B: block, paired: test.paired };
+  const opts = { training: true, rng: new Rng(0) };
+  for (const [iA, iB] of pairs) {
+    const [iFrom, iTo] = generators.G_A ? [iA, iB] : [iB, iA];
+    const ys = tf.tidy(() => {
+      const x = from.get(iFrom).expandDims(0) as tf.Tensor4D;
+      return [x, G.apply(x, opts)].map((t) => t.squeeze([0]) as tf.Tensor3D);
+    });
+    try {
+      block[0].images.push(await tensorToPixels(ys[0]));
+      block[1].images.push(await tensorToPixels(ys[1]));
+      block[2].images.push(to.pixels(iTo));
+    } finally {
+      for (const y of ys) y.dispose();
     }
   }
   return out;
@@ -201,7 +243,7 @@ export async function drawGrid(blocks: GridBlock[], o: { minColumn?: number } = 
 
 /** The run grid: the A block above the B block. */
 export async function runGrid(v: RunVisuals): Promise<Uint8Array> {
-  return await drawGrid([{ columns: v.A }, { columns: v.B }]);
+  return await drawGrid([{ columns: v.A }, { columns: v.B }].filter((b) => b.columns.length > 0));
 }
 
 /**
@@ -260,7 +302,8 @@ export function shrinkPixels(p: Pixels, f: number): Pixels {
 
 /**
  * The sweep's comparison grid: for each direction a block with `input`, one column per variant
- * (its first visual set: `fake_B` resp. `fake_A`) and, when paired, `ground_truth`.
+ * (its first visual set: `fake_B` resp. `fake_A`) and, when paired, `ground_truth`. A variant
+ * that translates one way only (pix2pix) has a column in that direction's block only.
  * `variants` is `[name, visuals]` in column order. Many columns show fewer test images, then
  * smaller ones ({@link comparisonFit}), so the PNG stays a few MB.
  */
@@ -275,17 +318,23 @@ export async function comparisonGrid(
   const fit = comparisonFit(columns, side);
   const fitted = (images: Pixels[]) =>
     images.slice(0, fit.rows).map((p) => shrinkPixels(p, fit.shrink));
-  const blocks: GridBlock[] = (["A", "B"] as const).map((side) => {
+  const blocks: GridBlock[] = (["A", "B"] as const).flatMap((side) => {
     const other = side === "A" ? "B" : "A";
-    return {
+    const here = variants.filter(([, v]) => v[side].length > 0);
+    if (here.length === 0) return [];
+    const ref = here[0][1];
+    // The ground truth: the other block's real images (CycleGAN) or the paired target a
+    // one-way model shows as its third visual (pix2pix).
+    const truth = ref[other][0] ?? ref[side][2];
+    return [{
       columns: [
-        { name: `input real_${side}`, images: fitted(first[side][0].images) },
-        ...variants.map(([name, v]) => ({ name, images: fitted(v[side][1].images) })),
-        ...(first.paired
-          ? [{ name: `ground truth,real_${other}`, images: fitted(first[other][0].images) }]
+        { name: `input real_${side}`, images: fitted(ref[side][0].images) },
+        ...here.map(([name, v]) => ({ name, images: fitted(v[side][1].images) })),
+        ...(ref.paired && truth
+          ? [{ name: `ground truth,real_${other}`, images: fitted(truth.images) }]
           : []),
       ],
-    };
+    }];
   });
   // Columns as wide as the longest comma-separated part of a name (within limits).
   const parts = variants.flatMap(([name]) => name.split(/(?<=,)/));
