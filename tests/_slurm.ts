@@ -130,8 +130,10 @@ export async function startCluster(dir: string): Promise<Cluster> {
   await Deno.mkdir(`${dir}/spool`, { recursive: true });
   await Deno.chmod(dir, 0o700);
   const host = Deno.hostname().split(".")[0];
-  const cpus = Number(/CPUs=(\d+)/.exec((await run("slurmd", ["-C"], sbinPath())).stdout)?.[1]) ||
-    1;
+  // The node as slurmd finds it (a node declared larger than that is drained).
+  const found = (await run("slurmd", ["-C"], sbinPath())).stdout;
+  const cpus = Number(/CPUs=(\d+)/.exec(found)?.[1]) || 1;
+  const memory = Number(/RealMemory=(\d+)/.exec(found)?.[1]) || 1;
   const sock = `${dir}/munge.socket`;
   const conf = `${dir}/slurm.conf`;
   // Accounting, cgroups and MPI off: one node, processes tracked by /proc, jobs as root.
@@ -162,7 +164,7 @@ ReturnToService=2
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 SwitchType=switch/none
-NodeName=${NODE} NodeHostname=${host} NodeAddr=127.0.0.1 CPUs=${cpus} State=UNKNOWN
+NodeName=${NODE} NodeHostname=${host} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=${memory} State=UNKNOWN
 PartitionName=${NODE} Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP
 `,
   );

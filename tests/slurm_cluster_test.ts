@@ -26,7 +26,7 @@ Deno.test(needs(await slurmMissing(), {
         "abl.yaml": `name: slurm_ci
 experiment: exp.yaml
 seeds: [0, 1]
-slurm: { partition: ${cluster.partition}, time: 10 }
+slurm: { partition: ${cluster.partition}, time: 10, mem: 512 }
 `,
       });
       const abl = `${dir}/abl.yaml`;
@@ -82,6 +82,7 @@ slurm: { partition: ${cluster.partition}, time: 10 }
       assertMatch(rep.stdout, /JobState=COMPLETED .*ExitCode=0:0/);
       assertMatch(rep.stdout, /Dependency=\(null\)|afterany/);
       assertMatch(jobs.stdout, /Comment=cyclebench-ci/);
+      assertMatch(jobs.stdout, /TimeLimit=00:10:00 .*MinMemoryNode=512M/);
       assertMatch(jobs.stdout, new RegExp(`Partition=${cluster.partition} `));
 
       // Every run completed, the report is there, and the bytes equal the local run's.

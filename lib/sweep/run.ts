@@ -68,7 +68,7 @@ import { pruneToFinalCheckpoint } from "./clean.ts";
 import { runGrid, visualsOf } from "../viz/grids.ts";
 
 /** Seconds at most between two `status.json` writes of a running run (its step). */
-export const STATUS_EVERY_S = 30;
+export const STATUS_EVERY_S = 10;
 
 /** What `config.resolved.json` holds. */
 export interface ResolvedRunFile {
@@ -426,7 +426,7 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     let stepsRun = 0;
     // status.json says how far a running run is (`deno task ablate --status`, which a cluster
     // user runs from the login node): rewritten at the attempt's first step (training has
-    // begun) and then at most every STATUS_EVERY_S seconds, so that a fast run writes it twice.
+    // begun) and then every STATUS_EVERY_S seconds at most: a small atomic write, rarely.
     let statusWrittenAt = performance.now();
     const printFreq = resolved.train.print_freq;
     const result = await train(resolved.train, {
