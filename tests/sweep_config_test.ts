@@ -2,14 +2,14 @@
  * Sweep configs without training (reliability.md tests 3-5): invalid configs fail fast and all
  * at once with file:line:col and exit code 2, writing nothing; the dry run writes nothing and
  * is stable; run ids are stable and independent of order and of other variants; duplicates
- * are run once; shards cover every run exactly once; the Slurm script passes `bash -n`; the
+ * are run once; shards cover every run exactly once; the Slurm scripts pass `bash -n`; the
  * shipped ablations are valid.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { ConfigError } from "../lib/sweep/yaml.ts";
 import { planSweep, shardRuns } from "../lib/sweep/plan.ts";
 import { expandAblation } from "../lib/sweep/ablation.ts";
-import { slurmScript } from "../lib/sweep/slurm.ts";
+import { slurmFiles } from "../lib/sweep/slurm.ts";
 import { REPO_ROOT } from "../lib/sweep/sweep.ts";
 import { ablate, tinyExperiment, treeSnapshot, writeFiles } from "../lib/sweep/_fixtures.ts";
 
@@ -177,7 +177,7 @@ Deno.test("planSweep() ids are stable, independent of order, and of other varian
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("shardRuns() and --shard cover every run exactly once; --emit slurm passes bash -n", async () => {
+Deno.test("shardRuns() and --shard cover every run exactly once; --emit slurm's scripts pass bash -n", async () => {
   const plan = await planSweep(`${REPO_ROOT}/ablations/smoke.yaml`, { readOnly: true });
   assertEquals(plan.runs.length, 64);
   for (const n of [1, 2, 3, 5, 64, 70]) {
@@ -222,18 +222,24 @@ Deno.test("shardRuns() and --shard cover every run exactly once; --emit slurm pa
   const script = await Deno.readTextFile(`${dir}/o/sweep.sbatch`);
   assertMatch(script, /#SBATCH --array=1-8/);
   assertMatch(script, /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/8"/);
-  const check = await new Deno.Command("bash", { args: ["-n", `${dir}/o/sweep.sbatch`] }).output();
-  assert(check.success, new TextDecoder().decode(check.stderr));
+  for (const f of ["sweep.sbatch", "report.sbatch", "submit.sh"]) {
+    const check = await new Deno.Command("bash", { args: ["-n", `${dir}/o/${f}`] }).output();
+    assert(check.success, `${f}: ${new TextDecoder().decode(check.stderr)}`);
+  }
   // Odd paths are quoted.
-  const odd = slurmScript({
+  const odd = slurmFiles({
     name: "x",
     root: "/a b/it's",
     ablation: "/a b/x.yaml",
     out: "/o p",
     shards: 2,
+    deno: "/d $x/deno",
   });
-  await Deno.writeTextFile(`${dir}/odd.sbatch`, odd);
-  assert((await new Deno.Command("bash", { args: ["-n", `${dir}/odd.sbatch`] }).output()).success);
+  for (const [f, text] of Object.entries(odd)) {
+    await Deno.writeTextFile(`${dir}/odd-${f}`, text);
+    const check = await new Deno.Command("bash", { args: ["-n", `${dir}/odd-${f}`] }).output();
+    assert(check.success, f);
+  }
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -166,9 +166,14 @@ Deno.test("deno task ablate --dataroot DIR checks the folder first and runs the 
       ablation: "/a.yaml",
       out: "/o",
       shards: 2,
+      deno: "/usr/bin/deno",
       dataroot: data,
     });
-    assertMatch(script, new RegExp(`--dataroot ${data.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assertMatch(
+      script,
+      new RegExp(`^DATAROOT=${data.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"),
+    );
+    assertMatch(script, /--dataroot "\$DATAROOT"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -217,3 +217,65 @@ Deno.test("sweep: a live holder's lock refuses a sweep untouched; a dead one's i
   assert(!(await exists(`${out}/.lock`)));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("sweep: SIGTERM stops a run within a step, long before its next print_freq step", async () => {
+  // A slow tiny run (64 px, ngf 8: about 0.3 s a step on a busy 2-core machine) whose
+  // print_freq and checkpoint period lie past its end. A signal used to act only at the next
+  // print_freq step (the step awaited no event-loop turn until the loss-log write), so this run
+  // would have trained all its steps; now it stops at the step under way, with a checkpoint.
+  const steps = 100;
+  const dir = await Deno.makeTempDir({ prefix: "sweep_sigterm_" });
+  await writeFiles(dir, {
+    "exp.yaml": tinyExperiment({ steps }).replace("ngf: 4", "ngf: 8")
+      .replace("print_freq: 1", "print_freq: 1000").replace(
+        "save_latest_freq: 1",
+        "save_latest_freq: 0",
+      )
+      .replace("size: 32", "size: 64"),
+  });
+  const out = `${dir}/out`;
+  const child = ablateCommand([`${dir}/exp.yaml`, "--out", out]).spawn();
+  const stdout = collect(child.stdout), stderr = collect(child.stderr);
+  let exited = false;
+  child.status.then(() => (exited = true));
+  let latency: number;
+  try {
+    // status.json records the attempt's first step: training is under way.
+    await waitFor("the run to train a step", async () => {
+      const [run] = await Array.fromAsync(Deno.readDir(`${out}/runs`));
+      const st = JSON.parse(await Deno.readTextFile(`${out}/runs/${run.name}/status.json`));
+      return st.status === "running" && st.step >= 1 ? true : undefined;
+    });
+    const t0 = performance.now();
+    child.kill("SIGTERM");
+    const res = await child.status;
+    latency = (performance.now() - t0) / 1000;
+    await Promise.all([stdout.done, stderr.done]);
+    assertEquals(res.code, 143, stdout.text() + stderr.text());
+  } finally {
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  }
+  const s = await status(out, "base");
+  assertEquals(s.status, "interrupted", JSON.stringify(s));
+  const step = s.step as number;
+  const stepSeconds = 1 / (s.steps_per_s as number);
+  assert(step >= 1 && step < steps, `interrupted at step ${step} of ${steps}`);
+  assertEquals(
+    (await verifyCheckpoint(
+      `${out}/runs/${s.id}/checkpoints/step_${String(step).padStart(8, "0")}`,
+    )).step,
+    step,
+  );
+  // The step under way, a checkpoint and the processes' exit: a few seconds, not the
+  // hundreds of steps to the next print_freq step.
+  console.log(
+    `SIGTERM acted in ${latency.toFixed(2)} s (${
+      stepSeconds.toFixed(2)
+    } s a step), at step ${step}`,
+  );
+  assert(latency < 10 + 3 * stepSeconds, `SIGTERM took ${latency.toFixed(1)} s to act`);
+  await Deno.remove(dir, { recursive: true });
+});

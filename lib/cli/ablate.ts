@@ -8,6 +8,7 @@
  * deno task ablate ablations/gan_loss.yaml --dry-run
  * deno task ablate ablations/full_grid.yaml --shard 2/8 --out /shared/results/full_grid
  * deno task ablate ablations/full_grid.yaml --emit slurm --shards 8 --out /shared/results/full_grid
+ * deno task ablate ablations/full_grid.yaml --out /shared/results/full_grid --status
  * deno task ablate ablations/smoke.yaml --only 'netG=unet_128*' --restart 'netG=unet_128*'
  * deno task ablate --dataroot datasets/horse2zebra   # the default ablation on your own images
  * ```
@@ -21,8 +22,14 @@
  * - `--dry-run`: list the runs with ids and states (pending, done, partial at step k, diverged,
  *   failed, stale) and write nothing.
  * - `--shard K/N`: run the K-th of N deterministic slices (1-based).
- * - `--emit slurm [--shards N]`: write `<out>/sweep.sbatch`, a job array of N shards (default:
- *   one per run), and exit.
+ * - `--emit slurm [--shards N]`: write `<out>/sweep.sbatch` (a job array of N shards, default
+ *   one per run, `--jobs` CPUs per task), `<out>/report.sbatch` (the report) and
+ *   `<out>/submit.sh` (submits the array, then the report after it), and exit
+ *   (lib/sweep/slurm.ts). The cluster settings come from the sweep file's `slurm:` block,
+ *   overridden by `--partition NAME`, `--time LIMIT`, `--mem SIZE`, `--account NAME`, and
+ *   `--sbatch=--OPTION=VALUE` (repeatable; added to the file's `sbatch:` lines).
+ * - `--status [--shards N]`: per shard (N from `<out>/sweep.sbatch`, else 1), every run's state
+ *   from its records: done, running (step, host), failed, diverged, pending. Writes nothing.
  * - `--backend NAME`: every run's backend instead of the config's. The backend (with `auto`
  *   resolved on this machine) is part of a run's id, so runs on two backends never mix.
  * - `--restart ID|GLOB` (repeatable): start those runs over; old checkpoints are moved aside.
@@ -56,9 +63,20 @@ import { ConfigError } from "../sweep/yaml.ts";
 import { matchesRun, planSweep, shardRuns } from "../sweep/plan.ts";
 import { defaultOut, formatListing, listSweep, REPO_ROOT, runSweep } from "../sweep/sweep.ts";
 import { LockBusyError } from "../sweep/lock.ts";
-import { slurmScript } from "../sweep/slurm.ts";
+import {
+  shardsOfScript,
+  shellQuote,
+  SLURM_KEYS,
+  slurmFiles,
+  slurmSchema,
+  type SlurmSettings,
+  slurmSettingsProblems,
+} from "../sweep/slurm.ts";
+import { formatStatus } from "../sweep/status.ts";
+import { zodProblems } from "../sweep/schema.ts";
 import { benchFigures, sweepEstimateLine } from "../sweep/estimate.ts";
-import { ensureDir, IoError, joinPath, writeFileAtomic } from "../io/atomic.ts";
+import { ensureDir, exists, IoError, joinPath, writeFileAtomic } from "../io/atomic.ts";
+import { hostName } from "../sweep/lock.ts";
 
 /** The ablation run when none is given. */
 export const DEFAULT_ABLATION: string = `${REPO_ROOT}/ablations/default.yaml`;
@@ -94,8 +112,10 @@ export function exitCodeFor(notCompleted: number): number {
 }
 
 const USAGE = "usage: deno task ablate [ABLATION.yaml] [--out DIR] [--jobs N] [--only ID|GLOB] " +
-  "[--dry-run] [--shard K/N] [--emit slurm [--shards N]] [--isolate] [--backend auto|" +
-  BACKEND_NAMES.join("|") + "] [--restart ID|GLOB] [--dataroot DIR]";
+  "[--dry-run] [--shard K/N] [--emit slurm [--shards N] [--partition NAME] [--time LIMIT] " +
+  "[--mem SIZE] [--account NAME] [--sbatch=--OPTION=VALUE]] [--status [--shards N]] " +
+  "[--isolate] [--backend auto|" + BACKEND_NAMES.join("|") + "] [--restart ID|GLOB] " +
+  "[--dataroot DIR]";
 
 const EXIT_CODES =
   "exit codes: 0 every selected run completed; 1 an error stopped the sweep; 2 invalid config " +
@@ -132,13 +152,52 @@ const FLAGS = {
   emit: {
     type: "string",
     arg: "slurm",
-    doc: "write <out>/sweep.sbatch, a Slurm job array running one shard per task, and exit",
+    doc: "write <out>/sweep.sbatch (a Slurm job array, one shard per task), report.sbatch and " +
+      "submit.sh (submits both, the report after the array), and exit",
   },
   shards: {
     type: "string",
     arg: "N",
     expects: "a positive integer",
-    doc: "with --emit slurm: the number of array tasks (default: one per run)",
+    doc: "with --emit slurm: the number of array tasks (default: one per run); with --status: " +
+      "the shards to show (default: those of <out>/sweep.sbatch)",
+  },
+  partition: {
+    type: "string",
+    arg: "NAME",
+    expects: "a Slurm partition name",
+    doc: "with --emit slurm: the partition (overrides slurm.partition of the sweep file)",
+  },
+  time: {
+    type: "string",
+    arg: "LIMIT",
+    expects: "a Slurm time limit such as 90 or 2:00:00",
+    doc: "with --emit slurm: each task's time limit, as sbatch takes it (overrides slurm.time)",
+  },
+  mem: {
+    type: "string",
+    arg: "SIZE",
+    expects: "a memory size such as 4000 or 8G",
+    doc: "with --emit slurm: memory per node, as sbatch takes it (overrides slurm.mem)",
+  },
+  account: {
+    type: "string",
+    arg: "NAME",
+    expects: "a Slurm account name",
+    doc: "with --emit slurm: the account to charge (overrides slurm.account)",
+  },
+  sbatch: {
+    type: "string",
+    multiple: true,
+    arg: "--OPTION=VALUE",
+    expects: "an sbatch option, written --sbatch=--qos=high",
+    doc: "with --emit slurm: one more #SBATCH line in both scripts (added to slurm.sbatch)",
+  },
+  status: {
+    type: "boolean",
+    default: false,
+    doc: "per shard: done, running (step, host), failed, pending runs, from the run records; " +
+      "writes nothing (to watch a cluster sweep)",
   },
   backend: {
     type: "string",
@@ -183,6 +242,56 @@ export function parseShard(text: string): { k: number; n: number } {
   return { k, n };
 }
 
+const SLURM_FLAGS = ["partition", "time", "mem", "account", "sbatch"] as const;
+
+/**
+ * The cluster settings given as flags, validated as the sweep file's `slurm:` block is; every
+ * problem at once, each naming its flag. Flags other than with `--emit slurm` are an error.
+ */
+function slurmFlagSettings(
+  values: { emit?: string } & { [K in typeof SLURM_FLAGS[number]]?: string | string[] },
+): SlurmSettings {
+  const given: Record<string, unknown> = {};
+  for (const f of SLURM_FLAGS) if (values[f] !== undefined) given[f] = values[f];
+  const names = Object.keys(given);
+  if (names.length > 0 && values.emit === undefined) {
+    throw new UserError(
+      `${names.map((n) => `--${n}`).join(", ")} only go${names.length > 1 ? "" : "es"} with ` +
+        "--emit slurm",
+      EXIT_USAGE,
+    );
+  }
+  const r = slurmSchema.safeParse(given);
+  if (!r.success) {
+    const lines = zodProblems(r.error.issues, given, { allowedKeys: () => [...SLURM_KEYS] }).map(
+      (p) => {
+        const value = p.path.length > 1
+          ? (given[p.path[0]] as string[])[p.path[1] as number]
+          : given[p.path[0]];
+        return `--${p.path[0]} "${value}": ${p.message.replace(/, got .*$/, "")}`;
+      },
+    );
+    throw new UserError(lines.join("\n"), EXIT_USAGE);
+  }
+  return r.data;
+}
+
+/** The sweep file's `slurm:` block with the flags over it (extra lines added), checked again. */
+function mergeSlurmSettings(file: SlurmSettings, flags: SlurmSettings): SlurmSettings {
+  const sbatch = [...(file.sbatch ?? []), ...(flags.sbatch ?? [])];
+  const merged: SlurmSettings = { ...file, ...flags, ...(sbatch.length > 0 ? { sbatch } : {}) };
+  const problems = slurmSettingsProblems(merged);
+  if (problems.length > 0) {
+    throw new UserError(
+      problems.map((p) =>
+        `slurm.${p.key} of the sweep file with --time ${merged.time}: ${p.message}`
+      ).join("\n"),
+      EXIT_USAGE,
+    );
+  }
+  return merged;
+}
+
 function absolute(path: string): string {
   return path.startsWith("/") ? path : joinPath(Deno.cwd(), path);
 }
@@ -214,9 +323,22 @@ async function main(args: string[]): Promise<number> {
       EXIT_USAGE,
     );
   }
-  if (values.shards !== undefined && values.emit === undefined) {
-    throw new UserError("--shards N only goes with --emit slurm", EXIT_USAGE);
+  if (values.shards !== undefined && values.emit === undefined && !values.status) {
+    throw new UserError("--shards N only goes with --emit slurm or --status", EXIT_USAGE);
   }
+  const slurmFlags = slurmFlagSettings(values);
+  if (values.status) {
+    // --status shows the whole sweep as the array tasks cut it; a selection would hide runs.
+    const clash = (["emit", "dry-run", "only", "shard", "restart", "isolate"] as const)
+      .find((f) => f === "dry-run" || f === "isolate" ? values[f] : values[f] !== undefined);
+    if (clash) {
+      throw new UserError(
+        `--status does not go with --${clash}: it shows every run of the sweep, by shard`,
+        EXIT_USAGE,
+      );
+    }
+  }
+  const readOnly = values["dry-run"] || values.status;
 
   // `auto` is probed at most once, and only when a run asks for it; its reason is printed.
   let auto: { name: string; reason: string } | undefined;
@@ -230,7 +352,7 @@ async function main(args: string[]): Promise<number> {
       }
     }
     plan = await planSweep(file, {
-      readOnly: values["dry-run"],
+      readOnly,
       backend: values.backend,
       resolveAuto: pickAuto,
       dataroot: values.dataroot,
@@ -286,7 +408,7 @@ async function main(args: string[]): Promise<number> {
   if (values.emit === undefined) {
     // What the runs train on (`auto` resolved on this machine; part of every run id), its
     // version, threads and why. On stderr for --dry-run, whose stdout is the listing.
-    const say = values["dry-run"] ? console.error : console.log;
+    const say = readOnly ? console.error : console.log;
     for (const name of [...new Set(plan.runs.map((r) => r.config.backend))].sort()) {
       const why = auto?.name === name
         ? auto.reason
@@ -298,7 +420,22 @@ async function main(args: string[]): Promise<number> {
   }
   // What the expansion changed on its own (--dataroot, a dropped seg metric).
   for (const note of plan.notes ?? []) {
-    (values["dry-run"] ? console.error : console.log)(`note: ${note}`);
+    (readOnly ? console.error : console.log)(`note: ${note}`);
+  }
+  if (values.status) {
+    let shards = values.shards !== undefined ? intFlag("shards", values.shards, 1) : undefined;
+    let shardsFrom = shards !== undefined ? "--shards" : undefined;
+    const script = joinPath(out, "sweep.sbatch");
+    if (shards === undefined && await exists(script)) {
+      shards = shardsOfScript(await Deno.readTextFile(script));
+      if (shards !== undefined) shardsFrom = "from sweep.sbatch";
+    }
+    const text = await formatStatus(plan, await listSweep(plan, { out }), {
+      shards: shards ?? 1,
+      shardsFrom: shardsFrom ?? "no sweep.sbatch in the directory",
+    });
+    await Deno.stdout.write(new TextEncoder().encode(text));
+    return 0;
   }
   const listing = values.emit === undefined || values["dry-run"]
     ? await listSweep(plan, options)
@@ -336,23 +473,42 @@ async function main(args: string[]): Promise<number> {
         EXIT_USAGE,
       );
     }
-    const path = joinPath(out, "sweep.sbatch");
-    await ensureDir(out);
-    await writeFileAtomic(
-      path,
-      slurmScript({
-        name: plan.name,
-        root: REPO_ROOT,
-        ablation: absolute(file),
-        out: absolute(out),
-        shards,
-        backend: values.backend,
-        dataroot: values.dataroot !== undefined ? absolute(values.dataroot) : undefined,
-      }),
-    );
+    const settings = mergeSlurmSettings(plan.slurm ?? {}, slurmFlags);
+    const dir = absolute(out);
+    await ensureDir(dir);
+    const files = slurmFiles({
+      name: plan.name,
+      root: REPO_ROOT,
+      ablation: absolute(file),
+      out: dir,
+      shards,
+      // The deno running this command and this project, by absolute path: the scripts'
+      // preflight checks that each node sees them there.
+      deno: Deno.execPath(),
+      emitHost: hostName(),
+      cpus: jobs,
+      settings,
+      backend: values.backend,
+      dataroot: values.dataroot !== undefined ? absolute(values.dataroot) : undefined,
+    });
+    for (const [name, text] of Object.entries(files)) {
+      await writeFileAtomic(joinPath(dir, name), text);
+    }
+    await Deno.chmod(joinPath(dir, "submit.sh"), 0o755).catch(() => {});
     console.log(
-      `wrote ${path}: ${shards} array task(s) over ${plan.runs.length} run(s); submit with sbatch ${path}`,
+      `wrote ${dir}/sweep.sbatch (${shards} array task(s) over ${plan.runs.length} run(s), ` +
+        `${jobs} CPU(s) and --jobs ${jobs} per task), ${dir}/report.sbatch (the report, after ` +
+        `the array) and ${dir}/submit.sh`,
     );
+    for (const [what, path] of [["project", REPO_ROOT], ["sweep directory", dir]]) {
+      if (/^\/(tmp|var\/tmp|dev\/shm)(\/|$)/.test(path)) {
+        console.log(
+          `note: the ${what} ${path} is in a node-local directory on most clusters; every node ` +
+            "must see it at this path (each task's preflight checks)",
+        );
+      }
+    }
+    console.log(`submit with: bash ${shellQuote(`${dir}/submit.sh`)}`);
     return 0;
   }
 

@@ -12,6 +12,7 @@
  * grid: { gan_mode: [vanilla, lsgan] }          # Cartesian product
  * zip: { ngf: [4, 8], ndf: [4, 8] }             # taken together, position by position
  * seeds: [0, 1, 2]
+ * slurm: { partition: cpu, time: "4:00:00", mem: 8G }   # --emit slurm's cluster settings
  * ```
  *
  * Runs = variants x grid product x zip tuples x seeds, in that nesting order (the last axis
@@ -41,6 +42,7 @@
  * @module
  */
 import { type Claim, claimSchema } from "./claims.ts";
+import { SLURM_KEYS, slurmSchema, type SlurmSettings, slurmSettingsProblems } from "./slurm.ts";
 import { z } from "zod";
 import {
   ConfigError,
@@ -121,6 +123,8 @@ export interface ExpandedSweep {
   mainMetric?: string;
   /** `claims`, as given (their variants checked). */
   claims?: Claim[];
+  /** `slurm`, as given (validated): the cluster settings of `--emit slurm`. */
+  slurm?: SlurmSettings;
   /** Where an experiment-level value came from (for errors found later, e.g. opening data). */
   locate(run: ExpandedRun, path: KeyPath, isKey?: boolean): SourcePos;
   /** What the expansion changed on its own (a dropped `seg` metric, `--dataroot`), to print. */
@@ -194,6 +198,11 @@ export interface AblationFile {
   main_metric?: string;
   /** Claims the sweep tests, with their predictions (lib/sweep/claims.ts). */
   claims?: Claim[];
+  /**
+   * Cluster settings for `--emit slurm` (lib/sweep/slurm.ts): partition, time limit, memory,
+   * account, extra `#SBATCH` lines, the warning signal's lead. Not part of any run's id.
+   */
+  slurm?: SlurmSettings;
 }
 
 const ablationObject = z.strictObject({
@@ -216,6 +225,7 @@ const ablationObject = z.strictObject({
     } (e.g. AtoB.pixel_accuracy)`,
   }).optional(),
   claims: z.array(claimSchema).min(1).optional(),
+  slurm: slurmSchema.optional(),
 });
 
 /** The schema of an ablation file (axis keys and values are checked separately, per run). */
@@ -486,13 +496,18 @@ export async function expandAblation(
     const r = ablationSchema.safeParse(top.value);
     if (!r.success) {
       for (
-        const p of zodProblems(r.error.issues, top.value, { allowedKeys: () => ABLATION_KEYS })
+        const p of zodProblems(r.error.issues, top.value, {
+          allowedKeys: (path) => path[0] === "slurm" ? [...SLURM_KEYS] : ABLATION_KEYS,
+        })
       ) {
         problems.add(top.locate(p.path, p.isKey ? "key" : "value"), p.path, p.message);
       }
       throw new ConfigError(problems.sorted(1));
     }
     ablation = r.data;
+    for (const p of slurmSettingsProblems(ablation.slurm ?? {})) {
+      problems.add(top.locate(["slurm", p.key], "value"), ["slurm", p.key], p.message);
+    }
     const expPath = relativeTo(file, ablation.experiment);
     try {
       expFile = await readYaml(expPath);
@@ -788,6 +803,7 @@ export async function expandAblation(
     compareTo: ablation.compare_to,
     mainMetric: ablation.main_metric,
     ...(ablation.claims ? { claims: ablation.claims } : {}),
+    ...(ablation.slurm ? { slurm: ablation.slurm } : {}),
     locate: (run, path, isKey) => locateIn(run.origins, expFile, path, isKey),
     notes,
   };

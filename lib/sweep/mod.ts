@@ -17,7 +17,8 @@
  * | `evaluate.ts` | the final evaluation: paired L1/PSNR/SSIM, FID/KID, segmentation scores, |
  * |               | floors (identity, untrained G), bootstrap intervals over test images    |
  * | `progress.ts` | live progress lines on a terminal, plain lines elsewhere               |
- * | `slurm.ts`    | `--emit slurm`: an sbatch job array, one shard per task                 |
+ * | `slurm.ts`    | `--emit slurm`: the job array, the report job after it, `submit.sh`     |
+ * | `status.ts`   | `--status`: per shard, each run done, running (step, host), failed ...  |
  * | `clean.ts`    | `deno task clean`: old checkpoints, `*.restarted-*`, the image cache    |
  *
  * ```ts
@@ -163,7 +164,29 @@ export {
   segApplies,
 } from "./evaluate.ts";
 export { formatDuration, ProgressBoard, type ProgressOptions } from "./progress.ts";
-export { shellQuote, type SlurmOptions, slurmScript } from "./slurm.ts";
+export {
+  sbatchLineProblem,
+  shardsOfScript,
+  shellQuote,
+  SIGNAL_BEFORE_DEFAULT,
+  signalBefore,
+  SLURM_KEYS,
+  type SlurmFiles,
+  slurmFiles,
+  type SlurmOptions,
+  slurmSchema,
+  slurmScript,
+  type SlurmSettings,
+  slurmSettingsProblems,
+  slurmTimeSeconds,
+} from "./slurm.ts";
+export {
+  formatStatus,
+  STATUS_KINDS,
+  type StatusKind,
+  statusKind,
+  type StatusOptions,
+} from "./status.ts";
 export {
   applyClean,
   CLEAN_KINDS,

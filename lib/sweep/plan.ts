@@ -29,6 +29,7 @@
  * @module
  */
 import type { Claim } from "./claims.ts";
+import type { SlurmSettings } from "./slurm.ts";
 import { ConfigError, type ConfigProblem } from "./yaml.ts";
 import { expandAblation, type ExpandedRun, placeProblems } from "./ablation.ts";
 import { type ExperimentConfig, type SchemaProblem, sizeProblems, TRAIN_KEYS } from "./schema.ts";
@@ -118,6 +119,8 @@ export interface SweepPlan {
   mainMetric?: string;
   /** The claims the sweep tests (`claims:`), when the file has them. */
   claims?: Claim[];
+  /** The cluster settings of `--emit slurm` (`slurm:`), when the file has them. */
+  slurm?: SlurmSettings;
   /** What the expansion changed on its own (a dropped `seg`, `--dataroot`), to print. */
   notes?: string[];
 }
@@ -319,6 +322,7 @@ export async function planSweep(file: string, options: PlanOptions = {}): Promis
     ...(sweep.compareTo !== undefined ? { compareTo: sweep.compareTo } : {}),
     ...(sweep.mainMetric !== undefined ? { mainMetric: sweep.mainMetric } : {}),
     ...(sweep.claims !== undefined ? { claims: sweep.claims } : {}),
+    ...(sweep.slurm !== undefined ? { slurm: sweep.slurm } : {}),
     ...(sweep.notes.length > 0 ? { notes: sweep.notes } : {}),
   };
 }

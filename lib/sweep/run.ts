@@ -67,6 +67,9 @@ import { hostName } from "./lock.ts";
 import { pruneToFinalCheckpoint } from "./clean.ts";
 import { runGrid, visualsOf } from "../viz/grids.ts";
 
+/** Seconds at most between two `status.json` writes of a running run (its step). */
+export const STATUS_EVERY_S = 10;
+
 /** What `config.resolved.json` holds. */
 export interface ResolvedRunFile {
   /** The run id. */
@@ -435,6 +438,10 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
     let tFirst = 0;
     let evalAtFirst = 0;
     let stepsRun = 0;
+    // status.json says how far a running run is (`deno task ablate --status`, which a cluster
+    // user runs from the login node): rewritten at the attempt's first step (training has
+    // begun) and then every STATUS_EVERY_S seconds at most: a small atomic write, rarely.
+    let statusWrittenAt = performance.now();
     const printFreq = resolved.train.print_freq;
     const result = await train(resolved.train, {
       source: ds.train,
@@ -461,6 +468,10 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
             paths.metrics,
             JSON.stringify({ type: "losses", step, lr, losses, ...(probe ? { probe } : {}) }),
           );
+        }
+        if (stepsRun === 1 || performance.now() - statusWrittenAt >= STATUS_EVERY_S * 1000) {
+          await writeStatus(dir, status);
+          statusWrittenAt = performance.now();
         }
         emit({ ev: "step", id: resolved.id, step, total: resolved.total_steps, ...totals(losses) });
       },
