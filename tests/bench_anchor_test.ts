@@ -4,6 +4,7 @@ import { ITERATION_CONFIGS } from "../lib/bench/iteration.ts";
 
 function reference(cpu: string, avx512f: boolean, seconds: number) {
   return {
+    date: "2026-12-04T19:14:22+00:00",
     machine: { cpu_model: cpu, cpus: 2, flags: { avx2: true, avx512f } },
     summary: [
       { config: "resnet_6blocks 64px", threads: 2, median_s: seconds },
@@ -15,7 +16,7 @@ function reference(cpu: string, avx512f: boolean, seconds: number) {
   };
 }
 
-Deno.test("the PyTorch anchor is the reference file measured on a machine like this one", async () => {
+Deno.test("the stored PyTorch times (history) are the reference file of a machine like this one, labelled with date and machine", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(
@@ -30,6 +31,11 @@ Deno.test("the PyTorch anchor is the reference file measured on a machine like t
     const avx512 = pytorchAnchor(dir, { cpu: "AMD EPYC", cores: 2, avx512f: true });
     assert(avx512.sameMachine);
     assert(avx512.source.includes("reference-pytorch-b.json"), avx512.source);
+    assertEquals([avx512.date, avx512.machine], ["2026-12-04", "AMD EPYC, 2 cores, AVX-512"]);
+    assertEquals(
+      avx512.label,
+      `${avx512.source}, measured 2026-12-04 on AMD EPYC, 2 cores, AVX-512`,
+    );
     // Same thread count where measured; 2 threads otherwise; (recompute) names the same model.
     assertEquals(avx512.seconds("resnet_6blocks 64px", 1), { seconds: 1, threads: 1 });
     assertEquals(avx512.seconds("resnet_6blocks 64px", 2), { seconds: 0.5, threads: 2 });
@@ -48,6 +54,8 @@ Deno.test("the PyTorch anchor is the reference file measured on a machine like t
     const other = pytorchAnchor(dir, { cpu: "Intel Xeon", cores: 2, avx512f: true });
     assert(!other.sameMachine);
     assert(other.source.includes("perf-anchor.md"), other.source);
+    assertEquals(other.date, "2026-11-26");
+    assert(other.label.includes("Sapphire Rapids"), other.label);
     assertEquals(other.seconds(ITERATION_CONFIGS[1].name, 1), {
       seconds: ITERATION_CONFIGS[1].pytorchSeconds,
       threads: 2,

@@ -1,12 +1,15 @@
 /**
  * The training loop: official unaligned sampling, exact resume (in-process on cpu and wasm, and
- * across a killed process), no tensor growth, divergence, interruption, and the resume guard.
+ * across a killed process on wasm and native), no tensor growth, divergence, interruption, and
+ * the resume guard.
  *
  * Run directly (`deno run -A tests/loop_test.ts DIR BACKEND`), this file is the child process of
- * the kill-and-resume test: it trains the tiny config in DIR and prints the result as JSON.
+ * the kill-and-resume tests: it trains the tiny config in DIR and prints the result as JSON.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
-import { selectBackend } from "../lib/backend/mod.ts";
+import { describeBackend, selectBackend } from "../lib/backend/mod.ts";
+import { probeDnnl } from "../lib/backend/native/dnnl.ts";
+import { needs } from "./_deps.ts";
 import { tf } from "../lib/tf.ts";
 import { Rng } from "../lib/nn/rng.ts";
 import {
@@ -86,13 +89,14 @@ function smallSource(): UnalignedSource {
 
 if (import.meta.main) {
   const [dir, backend] = Deno.args;
-  await selectBackend(backend as "wasm");
+  const active = await selectBackend(backend as "wasm");
   const r = await train(TINY, { source: tinySource(), dir });
   console.log(JSON.stringify({
     status: r.status,
     step: r.step,
     resumedFrom: r.resumedFrom,
     digest: r.weightsSha256,
+    backend: describeBackend(active),
   }));
 }
 
@@ -276,56 +280,124 @@ Deno.test("train() resumed at step 4 in a fresh trainer is bit-identical to an u
   await exactResume("wasm");
 });
 
-Deno.test("a process killed by the fault hook (before and after publishing) resumes bit-identically", async () => {
-  if (!references.has("wasm")) await exactResume("wasm");
-  const dir = await Deno.makeTempDir({ prefix: "cyclebench_kill_" });
+/** What a child run of this file printed, and how it ended. */
+interface ChildRun {
+  out: Deno.CommandOutput;
+  stdout: string;
+  stderr: string;
+  /** The last stdout line as JSON, when the child finished. */
+  result?: {
+    status: string;
+    step: number;
+    resumedFrom: number | null;
+    digest: string;
+    backend: string;
+  };
+}
+
+/** Trains TINY in `dir` on `backend` in a child process, with the fault hook `fault`. */
+async function childRun(dir: string, backend: string, fault: string): Promise<ChildRun> {
   const root = new URL("..", import.meta.url).pathname;
-  const child = (fault: string) =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${root}deno.json`,
-        new URL(import.meta.url).pathname,
-        dir,
-        "wasm",
-      ],
-      cwd: root,
-      env: { CYCLEBENCH_FAULT: fault },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--config",
+      `${root}deno.json`,
+      new URL(import.meta.url).pathname,
+      dir,
+      backend,
+    ],
+    cwd: root,
+    env: { CYCLEBENCH_FAULT: fault },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  return {
+    out,
+    stdout,
+    stderr,
+    ...(out.success ? { result: JSON.parse(stdout.trim().split("\n").at(-1)!) } : {}),
+  };
+}
+
+/**
+ * Kills a child training TINY on `backend` between writing step 4's checkpoint and publishing
+ * it, then after publishing it, and lets a third finish: it must end with `reference`, the
+ * weights' SHA-256 of an uninterrupted run. Returns the finishing child's result.
+ */
+async function killAndResume(
+  backend: "wasm" | "native",
+  reference: string,
+): Promise<NonNullable<ChildRun["result"]>> {
+  const dir = await Deno.makeTempDir({ prefix: `cyclebench_kill_${backend}_` });
   const killed = (o: Deno.CommandOutput) =>
     !o.success && (o.signal === "SIGKILL" || o.code === 137);
   try {
     // 1. Killed between writing step 4's checkpoint and publishing it.
-    const a = await child("exit-before-publish:step=4");
-    assert(killed(a), `expected SIGKILL, got ${a.code}: ${text(a.stderr)}`);
+    const a = await childRun(dir, backend, "exit-before-publish:step=4");
+    assert(killed(a.out), `expected SIGKILL, got ${a.out.code}: ${a.stderr}`);
     const names = (await Array.fromAsync(Deno.readDir(`${dir}/checkpoints`))).map((e) => e.name)
       .sort();
     assertEquals(names, ["step_00000002", "step_00000004.tmp"]);
     // 2. Resumes from step 2 (the unfinished one is removed), killed after publishing step 4.
-    const b = await child("exit-after-checkpoint:step=4");
-    assert(killed(b), `expected SIGKILL, got ${b.code}: ${text(b.stderr)}`);
-    assertMatch(text(b.stdout), /Removing unfinished checkpoint ".*step_00000004\.tmp"/);
-    assertMatch(text(b.stdout), /resumed at step 2/);
+    const b = await childRun(dir, backend, "exit-after-checkpoint:step=4");
+    assert(killed(b.out), `expected SIGKILL, got ${b.out.code}: ${b.stderr}`);
+    assertMatch(b.stdout, /Removing unfinished checkpoint ".*step_00000004\.tmp"/);
+    assertMatch(b.stdout, /resumed at step 2/);
     // 3. Resumes from step 4 and finishes with the uninterrupted run's weights.
-    const c = await child("");
-    assert(c.success, text(c.stderr));
-    assertMatch(text(c.stdout), /resumed at step 4/);
-    const result = JSON.parse(text(c.stdout).trim().split("\n").at(-1)!);
-    assertEquals(result, {
+    const c = await childRun(dir, backend, "");
+    assert(c.result, c.stderr);
+    assertMatch(c.stdout, /resumed at step 4/);
+    const { status, step, resumedFrom, digest } = c.result;
+    assertEquals({ status, step, resumedFrom, digest }, {
       status: "completed",
       step: 6,
       resumedFrom: 4,
-      digest: references.get("wasm"),
+      digest: reference,
     });
+    return c.result;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("a process killed by the fault hook (before and after publishing) resumes bit-identically", async () => {
+  if (!references.has("wasm")) await exactResume("wasm");
+  await killAndResume("wasm", references.get("wasm")!);
 });
+
+const dnnl = probeDnnl();
+Deno.test(needs(dnnl.ok ? undefined : `no oneDNN: ${dnnl.why}`, {
+  name: "native: a process killed by the fault hook (before and after publishing) resumes " +
+    "bit-identically to an uninterrupted native run, with the WebAssembly SIMD Adam",
+  fn: async () => {
+    // The uninterrupted reference in a child too: this process never activates native.
+    const dir = await Deno.makeTempDir({ prefix: "cyclebench_native_full_" });
+    let full;
+    try {
+      full = await childRun(dir, "native", "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    assert(full.result, full.stderr);
+    assertEquals([full.result.status, full.result.step, full.result.resumedFrom], [
+      "completed",
+      6,
+      null,
+    ]);
+    assertMatch(full.result.backend, /^native \(oneDNN 2\./);
+    const resumed = await killAndResume("native", full.result.digest);
+    // The backend line (what status.json records) names the Adam loop every step ran.
+    for (const r of [full.result, resumed]) {
+      assertMatch(r.backend, /; adam: WebAssembly SIMD\): requested$/);
+    }
+    // Native is its own backend: its weights are not wasm's (float rounding differs).
+    if (references.has("wasm")) assert(full.result.digest !== references.get("wasm"));
+  },
+}));
 
 // ---- divergence, interruption, resume guard ------------------------------------------------
 

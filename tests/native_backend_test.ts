@@ -1,13 +1,15 @@
 /**
  * The native backend (oneDNN 2.x through FFI): every native kernel against the cpu backend, a
  * tiny CycleGAN trained 3 steps with the same losses as on cpu, no tensor or native-memory
- * growth, status codes turned into errors, and the fallbacks when oneDNN is missing.
+ * growth, Adam bit for bit and on its WebAssembly SIMD loop, status codes turned into errors,
+ * and the fallbacks when oneDNN is missing. (Kill-and-resume on native: tests/loop_test.ts.)
  *
  * CI installs `libdnnl2`, so there a missing library is a failure, not a skip.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 import { tf } from "../lib/tf.ts";
-import { type BackendName, selectBackend } from "../lib/backend/mod.ts";
+import { type BackendName, describeBackend, selectBackend } from "../lib/backend/mod.ts";
+import { adamLaneCounts } from "../lib/backend/native/kernels.ts";
 import { probeDnnl } from "../lib/backend/native/dnnl.ts";
 import { DnnlError, openDnnl } from "../lib/backend/native/dnnl.ts";
 import {
@@ -342,7 +344,9 @@ async function backendsCli(env: Record<string, string>, ...flags: string[]) {
 }
 
 Deno.test({
-  name: name("native: the one-pass Adam kernel updates exactly as tfjs's Adam on cpu"),
+  name: name(
+    "native: the one-pass Adam kernel updates exactly as tfjs's Adam on cpu, in WebAssembly SIMD",
+  ),
   ignore,
   fn: async () => {
     requireDnnl();
@@ -378,9 +382,23 @@ Deno.test({
       return out;
     };
     const cpu = await run("cpu");
+    const lanes = adamLaneCounts();
     const native = await run("native");
     assertEquals(native.length, 6);
     for (let i = 0; i < cpu.length; i++) assertEquals(Array.from(native[i]), Array.from(cpu[i]));
+    // Which loop ran: the WebAssembly SIMD pass for whole groups of four lanes (3 steps x
+    // (180 filter + 4 bias lanes)), JS only for the bias's fifth lane; the silent JS fallback
+    // would have done all 3 x 185 in JS.
+    const after = adamLaneCounts();
+    assertEquals(
+      { simd: after.simd - lanes.simd, js: after.js - lanes.js },
+      { simd: 3 * (180 + 4), js: 3 * 1 },
+      "the native Adam ran the JS fallback instead of the WebAssembly SIMD loop",
+    );
+    // ... and the backend line (status.json's `backend`) says so.
+    const active = await selectBackend("native");
+    assertEquals(active.adam, "WebAssembly SIMD");
+    assertMatch(describeBackend(active), /; adam: WebAssembly SIMD\): requested$/);
   },
 });
 

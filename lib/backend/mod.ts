@@ -100,5 +100,5 @@ export function describeBackend(b: ActiveBackend): string {
   return `${b.name} (${b.version}; ${b.device}; ${b.threads} thread${
     b.threads === 1 ? "" : "s"
   }; ` +
-    `conv gradients: ${b.convGradients}): ${b.reason}`;
+    `conv gradients: ${b.convGradients}${b.adam ? `; adam: ${b.adam}` : ""}): ${b.reason}`;
 }

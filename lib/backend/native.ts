@@ -16,7 +16,7 @@ import type { BackendEntry } from "./types.ts";
 import { BackendUnavailableError } from "./types.ts";
 import { wasm } from "./wasm.ts";
 import { DnnlUnavailableError, openDnnl, probeDnnl } from "./native/dnnl.ts";
-import { nativeKernels } from "./native/kernels.ts";
+import { nativeAdamPath, nativeKernels } from "./native/kernels.ts";
 import { installActivationGradients } from "./native/gradients.ts";
 
 let registered = false;
@@ -75,6 +75,9 @@ export const native: BackendEntry = {
       device: `cpu (oneDNN, ${isaName()})`,
       threads: d.threads,
       convGradients: "onednn",
+      // Decided here once, so that the backend line (status.json) says what every Adam step
+      // of this process runs.
+      adam: nativeAdamPath(tf.backend()),
     };
   },
 };

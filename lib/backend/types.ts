@@ -39,6 +39,11 @@ export interface ActiveBackend {
    * kernels (webgpu, tensorflow) or oneDNN (native).
    */
   convGradients: "cyclebench" | "tfjs" | "onednn";
+  /**
+   * Which loop runs Adam's update where the backend has its own (native: `WebAssembly SIMD`,
+   * or the bit-identical but slower `JS fallback`); absent where tfjs's element-wise ops run it.
+   */
+  adam?: string;
 }
 
 /** A registry entry: one backend. */

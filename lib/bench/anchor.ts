@@ -1,21 +1,27 @@
 /**
- * Which PyTorch times a benchmark row is compared with. The native backend's goal is a ratio
- * to the official PyTorch code *on the same machine* (issue #8), and our machines differ from
- * session to session (an AVX2 EPYC one day, an AVX-512 one the next: PyTorch's 64px iteration
- * took 1.43 s on the first and 0.75 s on perf-anchor.md's Sapphire Rapids). So
- * `lib/bench/pytorch_anchor.py` writes `results/bench/reference-pytorch-<machine>.json` on each
- * machine it runs on, and the bench uses the file whose machine matches this one (CPU model,
- * core count, AVX-512 or not), at the same thread count where it was measured; with no match it
- * falls back to perf-anchor.md's numbers and says so.
+ * Stored PyTorch times: history, never a ratio. `lib/bench/pytorch_anchor.py` writes
+ * `results/bench/reference-pytorch-<machine>.json` on each machine it runs on, and
+ * perf-anchor.md holds the first such measurement. A stored time goes stale from one day to the
+ * next on shared machines (the same 2-core EPYC gave PyTorch 12.3 s at 256px one day and 8.8 s
+ * another), so the bench divides only by PyTorch times taken in the same run (`same_run.ts`);
+ * this module finds the stored times of a machine like this one (CPU model, core count,
+ * AVX-512 or not), else perf-anchor.md's, to show them as history, labelled with their date and
+ * machine, where PyTorch cannot run.
  * @module
  */
 import { ITERATION_CONFIGS } from "./iteration.ts";
 import { cpuHasFlag, machineInfo } from "./machine.ts";
 
-/** The PyTorch times the rows are divided by, and where they came from. */
+/** Stored PyTorch times (history), and where and when they were measured. */
 export interface PytorchAnchor {
   /** Where the numbers come from (a file, or perf-anchor.md), for the report. */
   source: string;
+  /** When they were measured (ISO 8601 date, or "unknown"). */
+  date: string;
+  /** On what machine (CPU model, cores, AVX-512). */
+  machine: string;
+  /** `source, measured DATE on MACHINE`: how the bench names them. */
+  label: string;
   /** True when the file was measured on a machine like this one. */
   sameMachine: boolean;
   /** PyTorch seconds per iteration for one of our configs, or undefined when not measured. */
@@ -36,6 +42,7 @@ interface ReferenceRun {
 }
 
 interface ReferenceFile {
+  date?: string;
   machine?: { cpu_model?: string; cpus?: number; flags?: { avx512f?: boolean } };
   /** One row per config and thread count. */
   summary?: ReferenceRun[];
@@ -56,8 +63,13 @@ function baseName(config: string): string {
 
 /** perf-anchor.md's numbers (2 threads, another machine): the fallback. */
 function perfAnchorMd(): PytorchAnchor {
+  const source = "perf-anchor.md (2 threads, not this machine)";
+  const date = "2026-11-26", machine = "a 2-vCPU Intel Sapphire Rapids (AVX-512)";
   return {
-    source: "perf-anchor.md (2 threads on a 2-vCPU Sapphire Rapids, not this machine)",
+    source,
+    date,
+    machine,
+    label: `${source}, measured ${date} on ${machine}`,
     sameMachine: false,
     seconds(config) {
       const c = ITERATION_CONFIGS.find((c) => c.name === config);
@@ -67,8 +79,8 @@ function perfAnchorMd(): PytorchAnchor {
 }
 
 /**
- * The anchor for this machine: the `reference-pytorch-*.json` in `dir` whose machine matches
- * `facts` (the first in name order), else perf-anchor.md's numbers.
+ * The stored PyTorch times for this machine: the `reference-pytorch-*.json` in `dir` whose
+ * machine matches `facts` (the first in name order), else perf-anchor.md's numbers.
  */
 export function pytorchAnchor(dir = "results/bench", facts = cpuFacts()): PytorchAnchor {
   let names: string[] = [];
@@ -93,8 +105,14 @@ export function pytorchAnchor(dir = "results/bench", facts = cpuFacts()): Pytorc
     const runs = [...(file.summary ?? []), ...(file.runs ?? [])].filter((r) =>
       typeof r.median_s === "number"
     );
+    const source = `${dir}/${name}`;
+    const date = file.date?.slice(0, 10) ?? "unknown";
+    const machine = `${m.cpu_model}, ${m.cpus} cores${m.flags?.avx512f ? ", AVX-512" : ""}`;
     return {
-      source: `${dir}/${name} (official PyTorch code timed on this machine)`,
+      source,
+      date,
+      machine,
+      label: `${source}, measured ${date} on ${machine}`,
       sameMachine: true,
       seconds(config, threads) {
         const mine = runs.filter((r) => r.config === baseName(config));

@@ -3,7 +3,9 @@
  * check in one script, for a machine with a real GPU (Deno's WebGPU over Vulkan):
  * the adapter; the small-net training agreement with the cpu backend; convolution forward and
  * gradient agreement for every model-zoo configuration; per-op GFLOP/s; and full CycleGAN
- * iterations with their ratio to the PyTorch CPU anchor. Prints a summary and writes JSON.
+ * iterations, beside perf-anchor.md's PyTorch CPU time as history (another machine and day: no
+ * ratio is taken to it; the bench's same-run ratio needs PyTorch on this machine). Prints a
+ * summary and writes JSON.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -77,12 +79,15 @@ async function main(): Promise<number> {
   report.ops = ops;
   const rows: IterationRow[] = [];
   for (const c of values.quick ? ITERATION_CONFIGS.slice(0, 1) : ITERATION_CONFIGS) {
-    const row = await benchIteration(c, iterations);
+    const row = await benchIteration(c, iterations, {
+      noRatio: "PyTorch is not timed by the GPU check",
+    });
     rows.push(row);
     console.log(
       `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it ${
         row.gflops.toFixed(1).padStart(7)
-      } GFLOP/s  x${row.ratioToPytorch.toFixed(2)} PyTorch(CPU)`,
+      } GFLOP/s  (history, not a ratio: PyTorch CPU ${c.pytorchSeconds} s, perf-anchor.md ` +
+        "2026-11-26, 2-vCPU Sapphire Rapids)",
     );
   }
   report.iterations = rows;

@@ -1,7 +1,8 @@
 /**
  * Full CycleGAN training iterations (G step + D step), timed, with achieved GFLOP/s, peak
- * memory, and the ratio to the official PyTorch code timed on the same kind of machine
- * (perf-anchor.md: Debian's PyTorch 1.13.1 + OpenBLAS, 2 threads, batch 1, lsgan, identity 0.5).
+ * memory and, when the official PyTorch code runs beside it (`pytorch_child.ts`), the same-run
+ * ratio to it: iterations alternate PyTorch, ours, PyTorch, ours ... (`same_run.ts`; the
+ * anchor's settings: batch 1, lsgan, identity 0.5, pool 50).
  * @module
  */
 import { tf } from "../tf.ts";
@@ -9,6 +10,15 @@ import { recompute } from "../backend/memory.ts";
 import { createCycleGan, disposeCycleGan, trainStep } from "../train/cyclegan.ts";
 import type { Network } from "../nn/network.ts";
 import { Rng } from "../nn/rng.ts";
+import {
+  alternate,
+  type IterationTimer,
+  SAME_RUN_METHOD,
+  type SameRunRatio,
+  sameRunRatio,
+  spread,
+} from "./same_run.ts";
+import { loadAverage } from "./machine.ts";
 
 /** One benchmark configuration (batch 1, lsgan, identity 0.5, pool 50 as the anchor). */
 export interface IterationConfig {
@@ -22,12 +32,12 @@ export interface IterationConfig {
   checkpoint?: boolean;
   /**
    * Seconds per iteration of the official PyTorch code in perf-anchor.md (2 threads, a 2-vCPU
-   * Sapphire Rapids): the fallback when no anchor was measured on this machine (anchor.ts).
+   * Sapphire Rapids, 2026-11-26): history, for scale where PyTorch cannot run (never a ratio).
    */
   pytorchSeconds: number;
 }
 
-/** The configurations of the foundation issue, with their PyTorch anchor times. */
+/** The configurations of the foundation issue, with perf-anchor.md's PyTorch times. */
 export const ITERATION_CONFIGS: readonly IterationConfig[] = [
   {
     name: "resnet_6blocks 32px ngf32",
@@ -78,26 +88,54 @@ export const ITERATION_CONFIGS: readonly IterationConfig[] = [
 /** One measured row. */
 export interface IterationRow {
   config: string;
+  /** Timed iterations (after the warm-ups). */
   iterations: number;
-  /** Median ms per iteration after one warm-up. */
+  /** Warm-up iterations before them (the first under tf.profile, for the peak). */
+  warmup: number;
+  /** Median ms per iteration. */
   ms: number;
+  /** Every timed iteration, ms, in the order it ran. */
+  timesMs: number[];
   /** First (warm-up) iteration, ms. */
   firstMs: number;
   /** Forward FLOPs per iteration (6 G + 6 D passes), from the executed Conv2D kernels. */
   forwardGflop: number;
   /** 3 x forward FLOPs / time. */
   gflops: number;
-  /** Our time / PyTorch's time (< 1 = faster than PyTorch). */
-  ratioToPytorch: number;
-  /** The PyTorch time divided by, and its thread count (see anchor.ts). */
-  pytorchSeconds: number;
-  pytorchThreads: number;
   /** Peak bytes held by tfjs tensors during a step (tfjs's own accounting). */
   peakTensorMB: number;
   /** Process resident set size after the run. */
   rssMB: number;
   /** wasm only: the size of the wasm heap (it only grows, so this is its high-water mark). */
   wasmHeapMB?: number;
+  /** 1-minute load average before the first and after the last iteration of this row. */
+  load: { before: number; after: number };
+  /**
+   * The ratio to the official PyTorch code timed in this run, alternating with ours (seconds),
+   * or null when PyTorch was not timed (`noRatio` says why).
+   */
+  sameRun: SameRunRecord | null;
+  /** Why there is no same-run ratio. */
+  noRatio?: string;
+}
+
+/** A same-run ratio (times in seconds) with how it was made. */
+export interface SameRunRecord extends SameRunRatio {
+  /** How the ratio was measured (`SAME_RUN_METHOD`, with the warm-up count). */
+  method: string;
+  /** The PyTorch child: version, threads, memory, load during its iterations. */
+  anchor: PytorchSide;
+}
+
+/** What the row records of the PyTorch side besides its times. */
+export interface PytorchSide {
+  /** torch and BLAS, as the child reported them. */
+  torch: string;
+  threads: number;
+  /** Peak RSS of the PyTorch child. */
+  peakRssMB?: number;
+  /** Median cores other processes kept busy during PyTorch's timed iterations (ours idle). */
+  foreignCoresMedian?: number;
 }
 
 /** Multiply-add FLOPs (x2) of the Conv2D kernels one forward pass of `net` runs. */
@@ -125,12 +163,39 @@ function wasmHeapBytes(): number | undefined {
   return b.wasm?.HEAPU8?.length;
 }
 
-/** Times `iterations` (+1 warm-up) training iterations of one configuration. */
+/** The PyTorch side of a same-run measurement (`pytorch_child.ts` gives one). */
+export interface PytorchTimer {
+  /** Runs one PyTorch iteration; resolves to its seconds. */
+  step: IterationTimer;
+  /** Version, threads and whatever else the row should record of it. */
+  describe(): PytorchSide;
+}
+
+/** Options of {@link benchIteration}. */
+export interface BenchIterationOptions {
+  /** The PyTorch side; without it only ours is timed, and the row has no ratio. */
+  pytorch?: PytorchTimer;
+  /** Why there is no PyTorch side (recorded as the row's `noRatio`). */
+  noRatio?: string;
+  /** Warm-up iterations per side (default 2, the anchor's protocol). */
+  warmup?: number;
+  /** Awaited between a PyTorch iteration and ours (see `same_run.ts` `alternate`). */
+  settle?: () => Promise<void>;
+  /** The 1-minute load average (default: /proc/loadavg's, machine.ts). */
+  load?: () => number;
+}
+
+/**
+ * Times `rounds` training iterations of one configuration after the warm-ups; with a PyTorch
+ * side, alternating with it (PyTorch, ours, PyTorch, ours ...) for the same-run ratio.
+ */
 export async function benchIteration(
   c: IterationConfig,
-  iterations: number,
-  pytorch: { seconds: number; threads: number } = { seconds: c.pytorchSeconds, threads: 2 },
+  rounds: number,
+  options: BenchIterationOptions = {},
 ): Promise<IterationRow> {
+  const load = options.load ?? loadAverage;
+  const warmup = Math.max(1, options.warmup ?? 2);
   const m = createCycleGan({
     netG: c.netG,
     ngf: c.ngf,
@@ -143,34 +208,52 @@ export async function benchIteration(
   const A = tf.randomUniform([1, c.size, c.size, 3], -1, 1, "float32", 1) as tf.Tensor4D;
   const B = tf.randomUniform([1, c.size, c.size, 3], -1, 1, "float32", 2) as tf.Tensor4D;
   const step = () => trainStep(m, A, B, c.checkpoint ? { checkpoint: recompute } : {});
-  // The warm-up iteration runs under tf.profile for the peak; the timed ones run bare, since
+  // The first warm-up iteration runs under tf.profile for the peak; the others bare, since
   // profiling adds per-kernel bookkeeping.
-  const t0 = performance.now();
-  const peak = (await tf.profile(step)).peakBytes;
-  const times = [performance.now() - t0];
-  for (let i = 0; i < iterations; i++) {
+  let peak: number | undefined;
+  const ours = async () => {
     const t = performance.now();
-    await step();
-    times.push(performance.now() - t);
+    if (peak === undefined) peak = (await tf.profile(step)).peakBytes;
+    else await step();
+    return (performance.now() - t) / 1000;
+  };
+  const before = load();
+  let run;
+  try {
+    run = await alternate(rounds, { pytorch: options.pytorch?.step, ours }, {
+      warmup,
+      settle: options.settle,
+    });
+  } finally {
+    disposeCycleGan(m);
+    tf.dispose([A, B]);
   }
+  const after = load();
   const heap = wasmHeapBytes();
-  disposeCycleGan(m);
-  tf.dispose([A, B]);
-  const steady = times.slice(1).sort((a, b) => a - b);
-  const ms = steady[Math.floor(steady.length / 2)];
+  const oursTimes = run.times.ours!;
+  const sameRun = options.pytorch
+    ? {
+      ...sameRunRatio(run.times),
+      method: `${SAME_RUN_METHOD}; ${warmup} warm-up iteration(s) each`,
+      anchor: options.pytorch.describe(),
+    }
+    : null;
+  const ms = 1000 * spread(oursTimes).median;
   return {
     config: c.name,
-    iterations,
+    iterations: rounds,
+    warmup,
     ms,
-    firstMs: times[0],
+    timesMs: oursTimes.map((t) => 1000 * t),
+    firstMs: 1000 * run.warmup.ours![0],
     forwardGflop: forward / 1e9,
     gflops: (3 * forward) / (ms * 1e6),
-    ratioToPytorch: ms / 1000 / pytorch.seconds,
-    pytorchSeconds: pytorch.seconds,
-    pytorchThreads: pytorch.threads,
-    peakTensorMB: peak / 2 ** 20,
+    peakTensorMB: (peak ?? 0) / 2 ** 20,
     rssMB: Deno.memoryUsage().rss / 2 ** 20,
     ...(heap !== undefined ? { wasmHeapMB: heap / 2 ** 20 } : {}),
+    load: { before, after },
+    sameRun,
+    ...(sameRun ? {} : { noRatio: options.noRatio ?? "PyTorch was not timed in this run" }),
   };
 }
 

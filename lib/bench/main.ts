@@ -1,13 +1,17 @@
 /**
  * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] [--sizes 64,128]
- * [--configs N,N] [--repeats N] [--threads N] [--profile] [--out DIR]`
+ * [--configs N,N] [--repeats N] [--threads N] [--pytorch] [--python PATH] [--profile]
+ * [--out DIR]`
  * (`--threads 2`: the opt-in multi-threaded wasm build, or oneDNN's OpenMP threads on native;
  * `--profile`: where one iteration's time goes, kernel by kernel, convolutions vs the rest)
  *
  * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
- * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations with
- * their ratio to the official PyTorch code timed on this machine (anchor.ts); writes the same as JSON
- * to `results/bench/`. Benchmarks, never tests: timings depend on the load, which is recorded.
+ * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations;
+ * whenever PyTorch is importable (`--pytorch`: required), each configuration's iterations
+ * alternate with the official PyTorch code's in a child process and the row carries their
+ * same-run ratio (same_run.ts). Without PyTorch it says that no ratio can be given: a stored
+ * PyTorch time is history (anchor.ts), never divided by. Writes the same as JSON to
+ * `results/bench/`. Benchmarks, never tests: timings depend on the load, which is recorded.
  * @module
  */
 import { describeBackend, isBackendChoice, selectBackend } from "../backend/mod.ts";
@@ -19,9 +23,19 @@ import {
   ITERATION_CONFIGS,
   type IterationRow,
   profileIteration,
+  type PytorchTimer,
 } from "./iteration.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
 import { pytorchAnchor } from "./anchor.ts";
+import { noRatioMessage, ratioLine, spread } from "./same_run.ts";
+import {
+  DEFAULT_PYTHONS,
+  findTorch,
+  openPytorch,
+  type PytorchChild,
+  type PytorchIteration,
+  type TorchPython,
+} from "./pytorch_child.ts";
 import { openDataset } from "../data/mod.ts";
 import { benchLoading } from "../data/bench.ts";
 
@@ -42,7 +56,8 @@ function table(rows: Record<string, string | number>[]): string {
 
 const CLI = {
   usage: "usage: deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] " +
-    "[--sizes 64,128] [--configs N,N] [--repeats N] [--threads N] [--profile] [--out DIR]",
+    "[--sizes 64,128] [--configs N,N] [--repeats N] [--threads N] [--pytorch] [--python PATH] " +
+    "[--profile] [--out DIR]",
   flags: {
     backend: {
       type: "string",
@@ -54,7 +69,17 @@ const CLI = {
     iterations: {
       type: "boolean",
       default: false,
-      doc: "time full training iterations, with their ratio to the PyTorch anchor",
+      doc: "time full training iterations, alternating with PyTorch's when it is importable",
+    },
+    pytorch: {
+      type: "boolean",
+      default: false,
+      doc: "require PyTorch for the iterations' same-run ratio (an error when not importable)",
+    },
+    python: {
+      type: "string",
+      arg: "PATH",
+      doc: `the Python that runs the PyTorch anchor (default ${DEFAULT_PYTHONS.join(", then ")})`,
     },
     data: { type: "boolean", default: false, doc: "time data loading" },
     sizes: {
@@ -76,7 +101,7 @@ const CLI = {
       type: "string",
       arg: "N",
       expects: "a positive integer",
-      doc: "timings per measurement; the median is reported (default 5)",
+      doc: "timings per measurement, per side for iterations; the median is reported (default 5)",
     },
     out: {
       type: "string",
@@ -99,6 +124,55 @@ const CLI = {
   },
   epilog: "(with none of --ops, --iterations, --data: ops and iterations)",
 } as const;
+
+/**
+ * Wait between a PyTorch iteration and ours (and back): OpenBLAS's and OpenMP's worker threads
+ * spin for up to about 0.1 s after their work before they sleep, and would otherwise run into
+ * the other side's first milliseconds.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+/** Runs `f` with a PyTorch child for one configuration, closing it (or killing it) after. */
+async function withPytorch(
+  python: string,
+  config: string,
+  threads: number,
+  f: (pytorch: PytorchTimer) => Promise<IterationRow>,
+): Promise<IterationRow> {
+  // PyTorch's names are the model's; ours add how it runs ("(recompute)").
+  let child: PytorchChild | undefined;
+  try {
+    child = await openPytorch(python, { config: config.replace(/\s*\(.*\)$/, ""), threads });
+    const its: PytorchIteration[] = [];
+    const c = child;
+    const row = await f({
+      step: async () => {
+        const it = await c.step();
+        its.push(it);
+        return it.s;
+      },
+      describe: () => ({
+        torch: `torch ${c.ready.torch_version}, ${
+          c.ready.openblas?.config ?? c.ready.blas.join(" ")
+        }`,
+        threads: c.ready.torch_threads,
+      }),
+    });
+    const peak = await child.close();
+    child = undefined;
+    if (row.sameRun) {
+      // The last `repeats` iterations are the timed ones (the warm-ups come first).
+      const timed = its.slice(-row.sameRun.pytorch.n).map((it) => it.foreign_cores);
+      row.sameRun.anchor.peakRssMB = peak;
+      row.sameRun.anchor.foreignCoresMedian = spread(timed).median;
+    }
+    return row;
+  } finally {
+    child?.kill();
+  }
+}
 
 async function main(): Promise<number> {
   const { values } = parseCli(Deno.args, CLI);
@@ -132,12 +206,39 @@ async function main(): Promise<number> {
       return i;
     });
 
+  const timeIterations = values.iterations || both;
+  if (values.pytorch && !timeIterations) {
+    throw new UserError(
+      "--pytorch times PyTorch beside full training iterations; add --iterations " +
+        "(or leave out --ops and --data)",
+      2,
+    );
+  }
+  if (values.python !== undefined && !timeIterations) {
+    throw new UserError(`--python "${values.python}" runs PyTorch for --iterations; add it`, 2);
+  }
+
   const machine = machineInfo();
   console.log(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load ${machine.load1}`,
   );
-  const anchor = pytorchAnchor();
-  console.log(`PyTorch anchor: ${anchor.source}`);
+  const history = pytorchAnchor();
+  let torch: TorchPython = { missing: "iterations not timed" };
+  if (timeIterations) {
+    torch = await findTorch(values.python === undefined ? DEFAULT_PYTHONS : [values.python]);
+    if (torch.python) {
+      console.log(
+        `PyTorch ${torch.version} (${torch.python}): timed in this run, alternating with ours`,
+      );
+    } else if (values.pytorch) {
+      throw new UserError(
+        `--pytorch: PyTorch is not importable (${torch.missing}); apt-get install ` +
+          "python3-torch libopenblas0-pthread, or name a Python that has it with --python PATH",
+      );
+    } else {
+      console.log(noRatioMessage(torch.missing!, history.label));
+    }
+  }
   const results = [];
   for (const name of backends) {
     const active = await selectBackend(name as "wasm", {
@@ -151,28 +252,41 @@ async function main(): Promise<number> {
       console.log(`\nper-op (median of ${repeats}; GFLOP/s = 2 x MACs / time):`);
       console.log(table(ops.map((r) => ({ ...r }))));
     }
-    if (values.iterations || both) {
+    if (timeIterations) {
       console.log(
-        `\nfull iterations (batch 1, lsgan, identity 0.5, pool 50; median of ${
-          Math.max(2, Math.ceil(repeats / 2))
+        `\nfull iterations (batch 1, lsgan, identity 0.5, pool 50; median of ${repeats}${
+          torch.python ? ` each, alternating PyTorch (${active.threads}t) and ours` : ""
         }):`,
       );
       for (const i of configIdx) {
         const c = ITERATION_CONFIGS[i];
-        const row = await benchIteration(
-          c,
-          Math.max(2, Math.ceil(repeats / 2)),
-          anchor.seconds(c.name, active.threads),
-        );
+        const row = torch.python
+          ? await withPytorch(
+            torch.python,
+            c.name,
+            active.threads,
+            (pytorch) => benchIteration(c, repeats, { pytorch, settle }),
+          )
+          : await benchIteration(c, repeats, { noRatio: torch.missing });
         iterations.push(row);
+        const stored = history.seconds(c.name, active.threads);
         console.log(
           `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it  ${
             row.gflops.toFixed(1).padStart(6)
-          } GFLOP/s` +
-            `  x${row.ratioToPytorch.toFixed(2)} PyTorch (${
-              row.pytorchSeconds.toFixed(3)
-            } s, ${row.pytorchThreads}t)  peak tensors ${row.peakTensorMB.toFixed(0)} MB` +
-            (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : ""),
+          } GFLOP/s  peak tensors ${row.peakTensorMB.toFixed(0)} MB` +
+            (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : "") +
+            (row.sameRun
+              ? `\n${"".padEnd(36)}${ratioLine(row.sameRun, row.load)}` +
+                (row.sameRun.anchor.peakRssMB !== undefined
+                  ? `; peak RSS PyTorch ${row.sameRun.anchor.peakRssMB.toFixed(0)} MB, ours ${
+                    row.rssMB.toFixed(0)
+                  } MB`
+                  : "")
+              : `  no same-run ratio` +
+                (stored
+                  ? ` (history, not comparable: PyTorch ${stored.seconds.toFixed(3)} s at ` +
+                    `${stored.threads}t, ${history.date})`
+                  : "")),
         );
       }
     }
@@ -207,7 +321,7 @@ async function main(): Promise<number> {
       const it64 = iterations.find((r) => r.config === "resnet_6blocks 64px");
       const ref = it64 ? { ms: it64.ms, what: "this run's 64px iteration" } : {
         ms: ITERATION_CONFIGS[1].pytorchSeconds * 1000,
-        what: "PyTorch's 64px iteration (perf-anchor.md)",
+        what: "PyTorch's 64px iteration in perf-anchor.md (2026-11-26, another machine)",
       };
       const ds = await openDataset("scenes", { size: 64, train_count: 64, test_count: 8 });
       const ms = benchLoading(ds.train, { pairs: 64 });
@@ -228,7 +342,12 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine,
     loadAtEnd: loadAverage(),
-    pytorchAnchor: anchor.source,
+    // Ratios are only the rows' `sameRun` (measured in this run); stored PyTorch times are
+    // named here as history, never divided by.
+    pytorch: torch.python
+      ? { sameRun: true, python: torch.python, version: torch.version }
+      : { sameRun: false, why: torch.missing },
+    pytorchHistory: history.label,
     results,
   };
   await Deno.mkdir(values.out, { recursive: true });

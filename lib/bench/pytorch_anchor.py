@@ -29,6 +29,11 @@ Rerun (Debian/Ubuntu; PyPI not needed):
     apt-get install -y python3-torch libopenblas0-pthread
     /usr/bin/python3 lib/bench/pytorch_anchor.py --out results/bench/reference-pytorch-<cpu>.json
 
+`deno task bench --iterations` runs this script as a child process in `--serve CONFIG` mode and
+alternates its iterations with its own (lib/bench/same_run.ts): that same-run ratio is the one to
+quote. The JSON files this script writes are history: a machine's speed moves from one day to the
+next, so they are labelled with their date and machine and never divided by.
+
 Use the system Python (`/usr/bin/python3`) where pyenv or a venv shadows `python3`: Debian's
 torch is installed for the system interpreter only. Options: `--threads 2` (torch threads; the
 anchor uses 2), `--also-1-thread` (every config again with 1 torch and 1 OpenBLAS thread),
@@ -636,25 +641,14 @@ def run_params(threads):
     print(json.dumps({"params": counts, "forward_gflops": {k: v / 1e9 for k, v in flops.items()}}))
 
 
-def run_config(cfg, threads, seed, gate):
-    """Time one config. Each timed iteration starts when other processes use at most
-    gate["max_busy"] cores (waiting up to gate["max_wait"] s); an iteration during which they
-    used more is redone, up to gate["max_attempts"] timed iterations in all, so that the
-    median/min/max come from undisturbed iterations wherever the machine allowed it."""
-    torch = import_torch(threads)
+def timed_model(torch, cfg, seed):
+    """The seeded model of one config and a function that times one full iteration of it on
+    fresh random inputs (seconds, our CPU seconds, and the cores other processes kept busy)."""
     random.seed(seed)
     torch.manual_seed(seed)
     model = CycleGAN(torch, cfg)
     size = cfg["size"]
-    g_fwd = forward_flops(torch, model.netG_A, size)
-    d_fwd = forward_flops(torch, model.netD_A, size)
-    n_g = 6 if cfg["lambda_identity"] > 0 else 4
-    n_d = 6
-    train_flops = 3 * (n_g * g_fwd + n_d * d_fwd)
     gen = torch.Generator().manual_seed(seed + 1)
-
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
 
     def one_iteration():
         real_A = torch.rand(1, 3, size, size, generator=gen) * 2 - 1
@@ -670,6 +664,63 @@ def run_config(cfg, threads, seed, gate):
         # busy CPU time of the machine that was not ours, in cores (jiffies: 10 ms resolution)
         return {"s": t1 - t0, "cpu_s": own, "foreign_cores": max(0.0, (b1 - b0) - own) / (t1 - t0),
                 "loadavg": loadavg()}
+
+    return model, one_iteration
+
+
+def blas_in_use():
+    """The BLAS library this process loaded, and whether it is Debian's reference BLAS (which
+    runs PyTorch 1.13's batch-1 convolutions 2.5-7.6x slower and is not the anchor)."""
+    libs = [p for p in loaded_libs() if re.search(r"lib(open)?blas", p)]
+    reference = any("/blas/libblas.so" in p for p in libs) and not any("openblas" in p for p in libs)
+    return {"libraries": libs, "reference_blas": reference}
+
+
+def serve_config(cfg, threads, seed):
+    """The same-run mode of `deno task bench --iterations`: build one config, print one JSON line
+    ({"ready": ...}), then time one iteration per `step` line read from stdin and print it as a
+    JSON line; `quit` (or end of input) prints the peak RSS and exits. No quiet-machine gate:
+    the bench alternates PyTorch's iterations with its own, so that drift in the machine's load
+    hits both sides alike, and records the load beside the ratio."""
+    torch = import_torch(threads)
+    blas = blas_in_use()
+    if blas["reference_blas"]:
+        sys.exit(f"PyTorch loaded the reference BLAS ({', '.join(blas['libraries'])}); the anchor"
+                 " is PyTorch + OpenBLAS: apt-get install libopenblas0-pthread")
+    model, one_iteration = timed_model(torch, cfg, seed)
+    info = torch_info(torch)
+    print(json.dumps({"ready": True, "config": cfg["name"], "threads": threads,
+                      "blas": blas["libraries"], "torch_version": info["torch_version"],
+                      "openblas": info["openblas"], "torch_threads": info["torch_threads"],
+                      "params": {"G": count_params(model.netG_A), "D": count_params(model.netD_A)}}),
+          flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "quit":
+            break
+        if command != "step":
+            sys.exit(f"unknown command {command!r}: expected step or quit")
+        print(json.dumps(one_iteration()), flush=True)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_rss_mb": peak_kb / 1024}), flush=True)
+
+
+def run_config(cfg, threads, seed, gate):
+    """Time one config. Each timed iteration starts when other processes use at most
+    gate["max_busy"] cores (waiting up to gate["max_wait"] s); an iteration during which they
+    used more is redone, up to gate["max_attempts"] timed iterations in all, so that the
+    median/min/max come from undisturbed iterations wherever the machine allowed it."""
+    torch = import_torch(threads)
+    model, one_iteration = timed_model(torch, cfg, seed)
+    size = cfg["size"]
+    g_fwd = forward_flops(torch, model.netG_A, size)
+    d_fwd = forward_flops(torch, model.netD_A, size)
+    n_g = 6 if cfg["lambda_identity"] > 0 else 4
+    n_d = 6
+    train_flops = 3 * (n_g * g_fwd + n_d * d_fwd)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
 
     warmup = []
     for _ in range(WARMUP):
@@ -748,9 +799,19 @@ def main():
     ap.add_argument("--params-only", action="store_true")
     ap.add_argument("--child-config", help=argparse.SUPPRESS)
     ap.add_argument("--child-params", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--serve", metavar="CONFIG",
+                    help="same-run mode for `deno task bench`: build CONFIG, then time one"
+                         " iteration per `step` line on stdin (JSON lines on stdout)")
     args = ap.parse_args()
     gate = {"max_busy": args.max_busy, "max_wait": args.max_wait,
             "max_attempts": args.max_attempts}
+
+    if args.serve:
+        cfg = next((c for c in CONFIGS if c["name"] == args.serve), None)
+        if cfg is None:
+            sys.exit(f"--serve {args.serve!r} is not a config; expected one of "
+                     + ", ".join(c["name"] for c in CONFIGS))
+        return serve_config(cfg, args.threads, args.seed)
 
     if args.child_params:
         return run_params(args.threads)

@@ -66,6 +66,40 @@ function mirrorSource(n: number, before: number, after: number, reflect: boolean
   return src;
 }
 
+/**
+ * Which loop runs the native Adam update: the WebAssembly SIMD pass over the wasm heap
+ * (adam_simd.ts; a variable's last < 4 lanes in JS), or, where that module cannot compile or
+ * link against the heap, the JS loop for every lane. Both give the same bits; the SIMD pass is
+ * several times faster, so which one ran is recorded (the run's backend line) and tested.
+ */
+export type AdamPath = "WebAssembly SIMD" | "JS fallback";
+
+/** The SIMD loop over the heap once tried (false: it could not link, the JS loop runs). */
+let adamLoop: AdamSimd | false | undefined;
+/** Parameters (lanes) each loop has updated in this process. */
+const adamLanes = { simd: 0, js: 0 };
+
+/**
+ * The Adam path of the native backend `backend` (a wasm backend instance), decided once per
+ * process: the kernel and the backend line both use this answer.
+ */
+export function nativeAdamPath(backend: tf.KernelBackend): AdamPath {
+  if (adamLoop === undefined) {
+    const memory = heapMemory(wasmOf(backend));
+    adamLoop = (memory && adamSimd(memory)) ?? false;
+  }
+  return adamLoop ? "WebAssembly SIMD" : "JS fallback";
+}
+
+/**
+ * How many parameters the native Adam kernel has updated in this process, by loop: `simd`
+ * (the WebAssembly SIMD pass) and `js` (the JS loop: every lane on the fallback, else the
+ * < 4 lanes left at the end of each variable). A copy; tests compare two readings.
+ */
+export function adamLaneCounts(): { simd: number; js: number } {
+  return { ...adamLanes };
+}
+
 type KernelArgs = {
   inputs: tf.NamedTensorInfoMap;
   backend: tf.KernelBackend;
@@ -349,7 +383,6 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   // SIMD module cannot link, rounds every intermediate with Math.fround (+, *, / and sqrt of
   // float32 values computed in float64 and rounded once are the correctly rounded float32
   // results), so both follow lib/train/adam.ts's arithmetic bit for bit.
-  let simd: AdamSimd | false | undefined;
   const adamStep = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const { value, m, v, g } = inputs as Record<string, tf.TensorInfo>;
     requireFloat(ADAM_STEP, value, m, v, g);
@@ -380,11 +413,11 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     const oM = b.typedArrayFromHeap(outM) as Float32Array;
     const oV = b.typedArrayFromHeap(outV) as Float32Array;
     // Whole groups of four lanes in one SIMD pass over the heap; the rest (< 4) in JS below.
-    if (simd === undefined) {
-      const memory = heapMemory(b);
-      simd = (memory && adamSimd(memory)) ?? false; // false: the JS loop does every lane
-    }
+    nativeAdamPath(backend);
+    const simd = adamLoop;
     const head = simd ? n - (n % 4) : 0;
+    adamLanes.simd += head;
+    adamLanes.js += n - head;
     if (simd && head > 0) {
       simd(
         P.byteOffset,
