@@ -59,6 +59,7 @@ export {
   type TfConvAttrs,
   type TfConvPad,
 } from "./conv_pad.ts";
+export { ADAM_STEP_KERNEL, installWebGpuAdam, uninstallWebGpuAdam } from "./adam_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
