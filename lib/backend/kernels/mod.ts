@@ -60,6 +60,12 @@ export {
   type TfConvPad,
 } from "./conv_pad.ts";
 export { ADAM_STEP_KERNEL, installWebGpuAdam, uninstallWebGpuAdam } from "./adam_webgpu.ts";
+export {
+  installWebGpuInstanceNorm,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
+  uninstallWebGpuInstanceNorm,
+} from "./instance_norm_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
