@@ -8,6 +8,7 @@ import { tf } from "../tf.ts";
 import { type BackendEntry, BackendUnavailableError, type Probe } from "./types.ts";
 import { installWebGpuAdam } from "./kernels/adam_webgpu.ts";
 import { installWebGpuInstanceNorm } from "./kernels/instance_norm_webgpu.ts";
+import { installWebGpuMirrorPadGrad } from "./kernels/mirror_pad_webgpu.ts";
 
 /** Software rasterisers that present themselves as GPUs. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp/i;
@@ -68,9 +69,10 @@ export const webgpu: BackendEntry = {
     }
     await import("@tensorflow/tfjs-backend-webgpu");
     // Fewer GPU programs per step (issue 18): Adam as three programs per variable, instance
-    // norm as three forward and two backward.
+    // norm as three forward and two backward, the reflection-pad gradient as one.
     installWebGpuAdam();
     installWebGpuInstanceNorm();
+    installWebGpuMirrorPadGrad();
     const ok = await tf.setBackend("webgpu");
     if (!ok) {
       throw new BackendUnavailableError(

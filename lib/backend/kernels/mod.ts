@@ -66,6 +66,11 @@ export {
   INSTANCE_NORM_KERNEL,
   uninstallWebGpuInstanceNorm,
 } from "./instance_norm_webgpu.ts";
+export {
+  installWebGpuMirrorPadGrad,
+  MIRROR_PAD_GRAD_KERNEL,
+  uninstallWebGpuMirrorPadGrad,
+} from "./mirror_pad_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
