@@ -71,6 +71,11 @@ export {
   MIRROR_PAD_GRAD_KERNEL,
   uninstallWebGpuMirrorPadGrad,
 } from "./mirror_pad_webgpu.ts";
+export {
+  BIAS_GRAD_KERNEL,
+  installWebGpuBiasGrad,
+  uninstallWebGpuBiasGrad,
+} from "./bias_grad_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
