@@ -24,24 +24,24 @@ const TINY: Partial<CycleGanOptions> = {
   lambda_identity: 0.5,
 };
 
-function batch(seed: number): { A: tf.Tensor4D; B: tf.Tensor4D } {
+function batch(seed: number, size = 32): { A: tf.Tensor4D; B: tf.Tensor4D } {
   return {
-    A: tf.randomUniform([1, 32, 32, 3], -1, 1, "float32", seed) as tf.Tensor4D,
-    B: tf.randomUniform([1, 32, 32, 3], -1, 1, "float32", seed + 1) as tf.Tensor4D,
+    A: tf.randomUniform([1, size, size, 3], -1, 1, "float32", seed) as tf.Tensor4D,
+    B: tf.randomUniform([1, size, size, 3], -1, 1, "float32", seed + 1) as tf.Tensor4D,
   };
 }
 
 async function run(
   options: Partial<CycleGanOptions>,
   steps: number,
-  extra: { checkpoint?: typeof recompute } = {},
+  extra: { checkpoint?: typeof recompute; size?: number } = {},
 ): Promise<{ losses: StepLosses[]; weights: Float32Array; counts: number[] }> {
   const m = createCycleGan({ ...TINY, ...options }, new Rng(42));
-  const { A, B } = batch(1);
+  const { A, B } = batch(1, extra.size);
   const losses: StepLosses[] = [];
   const counts: number[] = [];
   for (let i = 0; i < steps; i++) {
-    losses.push(await trainStep(m, A, B, extra));
+    losses.push(await trainStep(m, A, B, { checkpoint: extra.checkpoint }));
     counts.push(tf.memory().numTensors);
   }
   const w = await m.G_A.params["model.1.weight"].data() as Float32Array;
@@ -140,6 +140,68 @@ Deno.test("a tiny CycleGAN trains identically on every backend CI has", async (t
             );
           }
         }
+      },
+    }));
+  }
+});
+
+/** Relative differences of each step's losses beyond `tol`, as messages. */
+function lossMismatches(r: StepLosses[], ref: StepLosses[], tol: number): string[] {
+  const out: string[] = [];
+  for (let s = 0; s < ref.length; s++) {
+    for (const k of LOSS_NAMES) {
+      const rel = Math.abs(r[s][k] - ref[s][k]) / Math.max(1e-6, Math.abs(ref[s][k]));
+      if (!(rel <= tol)) out.push(`step ${s + 1} ${k}: ${r[s][k]} vs cpu ${ref[s][k]}`);
+    }
+  }
+  return out;
+}
+
+Deno.test("a tiny CycleGAN trains 2 steps at 8px on webgpu as on cpu, without tensor growth", async (t) => {
+  // At 8px the 70x70 PatchGAN (netD basic) has no score map left: a PatchGAN with one
+  // stride-2 stage still leaves a 2x2 one, and the ResNet generator runs at 2x2 inside.
+  // pool_size 1: the pools are full from step 1 on, so the tensor count must stay put.
+  const small = { netD: "n_layers", n_layers_D: 1, pool_size: 1 };
+  await selectBackend("cpu");
+  const ref = await run(small, 2, { size: 8 });
+  const gpu = await probeWebGpu();
+  await t.step(needs(gpu.ok ? undefined : gpu.why, {
+    name: "webgpu",
+    fn: async () => {
+      await selectBackend("webgpu");
+      const r = await run(small, 2, { size: 8 });
+      assertEquals(lossMismatches(r.losses, ref.losses, 1e-3), []);
+      assertEquals(nonFiniteLosses(r.losses[1]), []);
+      assertEquals(r.counts[1], r.counts[0], "tensor count grows on webgpu");
+    },
+  }));
+});
+
+Deno.test("trainStep() refuses images too small for D on every backend, before any kernel", async (t) => {
+  const gpu = await probeWebGpu();
+  for (const backend of ["cpu", "webgpu"] as BackendName[]) {
+    // On webgpu this used to fail deep in tfjs: "Dispatch size exceeds WebGPU limits in Y or
+    // Z dimension" (a mean over the empty score map); on cpu inside a convolution.
+    await t.step(needs(backend === "webgpu" && !gpu.ok ? gpu.why : undefined, {
+      name: backend,
+      fn: async () => {
+        await selectBackend(backend);
+        const m = createCycleGan(TINY, new Rng(0));
+        const before = tf.memory().numTensors;
+        for (const size of [8, 16]) {
+          const { A, B } = batch(1, size);
+          const err = await trainStep(m, A, B).then(() => undefined, (e) => e as Error);
+          assert(err instanceof RangeError, `${backend} ${size}px: ${err}`);
+          assertEquals(
+            err.message,
+            `trainStep() cannot train on ${size}x${size} (A) and ${size}x${size} (B) images: ` +
+              "netD basic needs height and width of at least 24 (3 stride-2 and 2 stride-1 " +
+              `4x4 convs must leave a score map); got ${size}x${size}`,
+          );
+          tf.dispose([A, B]);
+        }
+        assertEquals(tf.memory().numTensors, before);
+        disposeCycleGan(m);
       },
     }));
   }

@@ -6,6 +6,10 @@
  */
 import { tf } from "../tf.ts";
 import { type BackendEntry, BackendUnavailableError, type Probe } from "./types.ts";
+import { installWebGpuAdam } from "./kernels/adam_webgpu.ts";
+import { installWebGpuInstanceNorm } from "./kernels/instance_norm_webgpu.ts";
+import { installWebGpuMirrorPadGrad } from "./kernels/mirror_pad_webgpu.ts";
+import { installWebGpuBiasGrad } from "./kernels/bias_grad_webgpu.ts";
 
 /** Software rasterisers that present themselves as GPUs. */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|warp/i;
@@ -65,6 +69,12 @@ export const webgpu: BackendEntry = {
       throw new BackendUnavailableError("webgpu", `backend "webgpu" is unavailable: ${probe.why}`);
     }
     await import("@tensorflow/tfjs-backend-webgpu");
+    // Fewer GPU programs per step (issue 18): Adam as three programs per variable, instance
+    // norm as three forward and two backward, the reflection-pad and bias gradients as one.
+    installWebGpuAdam();
+    installWebGpuInstanceNorm();
+    installWebGpuMirrorPadGrad();
+    installWebGpuBiasGrad();
     const ok = await tf.setBackend("webgpu");
     if (!ok) {
       throw new BackendUnavailableError(

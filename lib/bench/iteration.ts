@@ -19,6 +19,7 @@ import {
   spread,
 } from "./same_run.ts";
 import { loadAverage } from "./machine.ts";
+import { startProgramCounter } from "../backend/webgpu_programs.ts";
 
 /** One benchmark configuration (batch 1, lsgan, identity 0.5, pool 50 as the anchor). */
 export interface IterationConfig {
@@ -36,6 +37,22 @@ export interface IterationConfig {
    */
   pytorchSeconds: number;
 }
+
+/** What an iteration trains: a configuration without its PyTorch history. */
+export type IterationSetup = Omit<IterationConfig, "pytorchSeconds">;
+
+/**
+ * The configuration of issue 18's GPU-program count (`bench --dispatches`): small enough that
+ * on a GPU the time goes to dispatching programs, not to arithmetic. PyTorch's anchor has no
+ * such configuration, so it carries no history.
+ */
+export const DISPATCH_CONFIG: IterationSetup = {
+  name: "resnet_6blocks 32px ngf4",
+  netG: "resnet_6blocks",
+  size: 32,
+  ngf: 4,
+  ndf: 4,
+};
 
 /** The configurations of the foundation issue, with perf-anchor.md's PyTorch times. */
 export const ITERATION_CONFIGS: readonly IterationConfig[] = [
@@ -117,6 +134,21 @@ export interface IterationRow {
   sameRun: SameRunRecord | null;
   /** Why there is no same-run ratio. */
   noRatio?: string;
+  /**
+   * webgpu with `countPrograms`: GPU programs dispatched per timed iteration (warm-ups and
+   * set-up excluded), their mean, and the mean per program class, largest first.
+   */
+  programs?: ProgramCounts;
+}
+
+/** GPU programs per steady-state iteration (`webgpu_programs.ts`). */
+export interface ProgramCounts {
+  /** Mean over the timed iterations (the issue's figure of merit). */
+  programs_per_iteration: number;
+  /** Each timed iteration's count, in the order they ran. */
+  each: number[];
+  /** Mean programs per iteration by tfjs program class, largest first. */
+  byProgram: Array<{ program: string; perIteration: number }>;
 }
 
 /** A same-run ratio (times in seconds) with how it was made. */
@@ -183,6 +215,8 @@ export interface BenchIterationOptions {
   settle?: () => Promise<void>;
   /** The 1-minute load average (default: /proc/loadavg's, machine.ts). */
   load?: () => number;
+  /** webgpu only: count the GPU programs of each timed iteration (the row's `programs`). */
+  countPrograms?: boolean;
 }
 
 /**
@@ -190,7 +224,7 @@ export interface BenchIterationOptions {
  * side, alternating with it (PyTorch, ours, PyTorch, ours ...) for the same-run ratio.
  */
 export async function benchIteration(
-  c: IterationConfig,
+  c: IterationSetup,
   rounds: number,
   options: BenchIterationOptions = {},
 ): Promise<IterationRow> {
@@ -211,11 +245,24 @@ export async function benchIteration(
   // The first warm-up iteration runs under tf.profile for the peak; the others bare, since
   // profiling adds per-kernel bookkeeping.
   let peak: number | undefined;
+  // Programs of each of our iterations (warm-ups first), counted at dispatch.
+  const counter = options.countPrograms ? startProgramCounter() : undefined;
+  const counts: Array<{ total: number; byProgram: Map<string, number> }> = [];
   const ours = async () => {
     const t = performance.now();
+    const total0 = counter?.count ?? 0;
+    const by0 = new Map(counter?.byProgram);
     if (peak === undefined) peak = (await tf.profile(step)).peakBytes;
     else await step();
-    return (performance.now() - t) / 1000;
+    const s = (performance.now() - t) / 1000;
+    if (counter) {
+      const byProgram = new Map<string, number>();
+      for (const [k, n] of counter.byProgram) {
+        if (n !== (by0.get(k) ?? 0)) byProgram.set(k, n - (by0.get(k) ?? 0));
+      }
+      counts.push({ total: counter.count - total0, byProgram });
+    }
+    return s;
   };
   const before = load();
   let run;
@@ -225,6 +272,7 @@ export async function benchIteration(
       settle: options.settle,
     });
   } finally {
+    counter?.stop();
     disposeCycleGan(m);
     tf.dispose([A, B]);
   }
@@ -254,6 +302,25 @@ export async function benchIteration(
     load: { before, after },
     sameRun,
     ...(sameRun ? {} : { noRatio: options.noRatio ?? "PyTorch was not timed in this run" }),
+    ...(counter ? { programs: programCounts(counts.slice(-rounds)) } : {}),
+  };
+}
+
+/** Means over the timed iterations' program counts. */
+export function programCounts(
+  timed: ReadonlyArray<{ total: number; byProgram: ReadonlyMap<string, number> }>,
+): ProgramCounts {
+  if (timed.length === 0) throw new RangeError("no timed iterations to count programs of");
+  const each = timed.map((t) => t.total);
+  const sums = new Map<string, number>();
+  for (const t of timed) {
+    for (const [k, n] of t.byProgram) sums.set(k, (sums.get(k) ?? 0) + n);
+  }
+  return {
+    programs_per_iteration: each.reduce((a, b) => a + b, 0) / timed.length,
+    each,
+    byProgram: [...sums].map(([program, n]) => ({ program, perIteration: n / timed.length }))
+      .sort((a, b) => b.perIteration - a.perIteration || a.program.localeCompare(b.program)),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * `deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] [--sizes 64,128]
  * [--configs N,N] [--repeats N] [--threads N] [--pytorch] [--python PATH] [--profile]
- * [--out DIR]`
+ * [--dispatches] [--out DIR]`
  * (`--threads 2`: the opt-in multi-threaded wasm build, or oneDNN's OpenMP threads on native;
- * `--profile`: where one iteration's time goes, kernel by kernel, convolutions vs the rest)
+ * `--profile`: where one iteration's time goes, kernel by kernel, convolutions vs the rest;
+ * `--dispatches`: with `--backend webgpu --iterations`, GPU programs per steady-state iteration
+ * of `DISPATCH_CONFIG`, 32px ngf 4, beside its time: issue 18's measure)
  *
  * Prints per-op GFLOP/s (forward conv, weight gradient, input gradient, transposed conv) for the
  * layer shapes a ResNet generator and a PatchGAN use, and full CycleGAN training iterations;
@@ -20,6 +22,7 @@ import { HELP_FLAG, helpText, intFlag, parseCli } from "../cli/_flags.ts";
 import { benchOps, type OpRow } from "./ops.ts";
 import {
   benchIteration,
+  DISPATCH_CONFIG,
   ITERATION_CONFIGS,
   type IterationRow,
   profileIteration,
@@ -57,7 +60,7 @@ function table(rows: Record<string, string | number>[]): string {
 const CLI = {
   usage: "usage: deno task bench [--backend wasm,cpu,...] [--ops] [--iterations] [--data] " +
     "[--sizes 64,128] [--configs N,N] [--repeats N] [--threads N] [--pytorch] [--python PATH] " +
-    "[--profile] [--out DIR]",
+    "[--profile] [--dispatches] [--out DIR]",
   flags: {
     backend: {
       type: "string",
@@ -120,6 +123,12 @@ const CLI = {
       default: false,
       doc: "where one iteration's time goes, kernel by kernel",
     },
+    dispatches: {
+      type: "boolean",
+      default: false,
+      doc: `webgpu --iterations: GPU programs per iteration of ${DISPATCH_CONFIG.name} ` +
+        "(the other configs only when --configs names them)",
+    },
     help: HELP_FLAG,
   },
   epilog: "(with none of --ops, --iterations, --data: ops and iterations)",
@@ -174,6 +183,40 @@ async function withPytorch(
   }
 }
 
+/** Prints one iteration row: time, GFLOP/s, memory, the ratio or history, GPU programs. */
+function printIteration(
+  row: IterationRow,
+  stored: { seconds: number; threads: number } | undefined,
+  historyDate: string,
+): void {
+  console.log(
+    `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it  ${
+      row.gflops.toFixed(1).padStart(6)
+    } GFLOP/s  peak tensors ${row.peakTensorMB.toFixed(0)} MB` +
+      (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : "") +
+      (row.sameRun
+        ? `\n${"".padEnd(36)}${ratioLine(row.sameRun, row.load)}` +
+          (row.sameRun.anchor.peakRssMB !== undefined
+            ? `; peak RSS PyTorch ${row.sameRun.anchor.peakRssMB.toFixed(0)} MB, ours ${
+              row.rssMB.toFixed(0)
+            } MB`
+            : "")
+        : `  no same-run ratio` +
+          (stored
+            ? ` (history, not comparable: PyTorch ${stored.seconds.toFixed(3)} s at ` +
+              `${stored.threads}t, ${historyDate})`
+            : "")),
+  );
+  if (row.programs) {
+    const top = row.programs.byProgram.slice(0, 8)
+      .map((p) => `${p.program} ${p.perIteration}`).join(", ");
+    console.log(
+      `${"".padEnd(36)}GPU programs per iteration: ${row.programs.programs_per_iteration} ` +
+        `(timed iterations: ${row.programs.each.join(", ")}); most: ${top}`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseCli(Deno.args, CLI);
   if (values.help) {
@@ -193,7 +236,7 @@ async function main(): Promise<number> {
   const sizes = values.sizes.split(",").map((s) => intFlag("sizes", s, 64));
   const repeats = intFlag("repeats", values.repeats, 5);
   const configIdx = values.configs === undefined
-    ? [0, 1, 2, 3]
+    ? (values.dispatches ? [] : [0, 1, 2, 3])
     : values.configs.split(",").map((s) => {
       const i = Number(s);
       if (!Number.isInteger(i) || i < 0 || i >= ITERATION_CONFIGS.length) {
@@ -211,6 +254,14 @@ async function main(): Promise<number> {
     throw new UserError(
       "--pytorch times PyTorch beside full training iterations; add --iterations " +
         "(or leave out --ops and --data)",
+      2,
+    );
+  }
+  if (values.dispatches && (!values.iterations || backends.some((b) => b !== "webgpu"))) {
+    throw new UserError(
+      "--dispatches counts the GPU programs of training iterations; it needs " +
+        `--backend webgpu --iterations (got --backend ${values.backend}` +
+        `${values.iterations ? "" : " and no --iterations"})`,
       2,
     );
   }
@@ -269,25 +320,16 @@ async function main(): Promise<number> {
           )
           : await benchIteration(c, repeats, { noRatio: torch.missing });
         iterations.push(row);
-        const stored = history.seconds(c.name, active.threads);
-        console.log(
-          `${row.config.padEnd(34)} ${row.ms.toFixed(0).padStart(7)} ms/it  ${
-            row.gflops.toFixed(1).padStart(6)
-          } GFLOP/s  peak tensors ${row.peakTensorMB.toFixed(0)} MB` +
-            (row.wasmHeapMB ? `  wasm heap ${row.wasmHeapMB.toFixed(0)} MB` : "") +
-            (row.sameRun
-              ? `\n${"".padEnd(36)}${ratioLine(row.sameRun, row.load)}` +
-                (row.sameRun.anchor.peakRssMB !== undefined
-                  ? `; peak RSS PyTorch ${row.sameRun.anchor.peakRssMB.toFixed(0)} MB, ours ${
-                    row.rssMB.toFixed(0)
-                  } MB`
-                  : "")
-              : `  no same-run ratio` +
-                (stored
-                  ? ` (history, not comparable: PyTorch ${stored.seconds.toFixed(3)} s at ` +
-                    `${stored.threads}t, ${history.date})`
-                  : "")),
-        );
+        printIteration(row, history.seconds(c.name, active.threads), history.date);
+      }
+      if (values.dispatches) {
+        // PyTorch's anchor has no ngf 4 configuration: this row is ours alone.
+        const row = await benchIteration(DISPATCH_CONFIG, repeats, {
+          noRatio: "PyTorch's anchor has no ngf 4 configuration",
+          countPrograms: true,
+        });
+        iterations.push(row);
+        printIteration(row, undefined, history.date);
       }
     }
     const profiles = [];

@@ -218,7 +218,7 @@ export function conv2d(
       ? "valid"
       : [[0, 0], [p, p], [p, p], [0, 0]];
     const y = tf.conv2d(x, weight, stride, pad);
-    return options.bias ? tf.add(y, options.bias) as tf.Tensor4D : y;
+    return options.bias ? addBias(y, options.bias) : y;
   });
 }
 
@@ -252,8 +252,40 @@ export function convTranspose2d(
       padding: options.padding,
       outputPadding: options.outputPadding ?? 0,
     });
-    return options.bias ? tf.add(y, options.bias) as tf.Tensor4D : y;
+    return options.bias ? addBias(y, options.bias) : y;
   });
+}
+
+/** A backend's one-kernel bias gradient (webgpu: lib/backend/kernels/bias_grad_webgpu.ts). */
+const BIAS_GRAD = "CyclebenchBiasGrad";
+
+/** y + bias where the backend has no bias-gradient kernel, as `tf.add`. */
+const addBiasFused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [y, bias] = args as [tf.Tensor4D, tf.Tensor1D];
+  return {
+    value: tf.add(y, bias) as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor) => {
+      const depth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state
+        .gradientDepth;
+      // Under an outer tape (double backprop) the bias gradient must be made of ops it can
+      // differentiate: tfjs's own sum.
+      const db = depth > 0
+        ? tf.sum(dy, [0, 1, 2])
+        : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
+      return [tf.reshape(dy, y.shape), db];
+    },
+  };
+}) as unknown as (y: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
+
+/**
+ * y + bias over channels. On a backend with a one-kernel bias gradient (webgpu) its gradient is
+ * one program instead of tfjs's transpose and reduction; elsewhere it is `tf.add` itself.
+ */
+function addBias(y: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
+  if (tf.getKernel(BIAS_GRAD, tf.getBackend()) && y.dtype === "float32") {
+    return addBiasFused(y, bias);
+  }
+  return tf.add(y, bias) as tf.Tensor4D;
 }
 
 /**

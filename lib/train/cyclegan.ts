@@ -19,8 +19,8 @@
 import { tf } from "../tf.ts";
 import { accumulatedGrads } from "../backend/memory.ts";
 import { LowPeakAdam } from "./adam.ts";
-import { defineG } from "../generators/mod.ts";
-import { defineD } from "../discriminators/mod.ts";
+import { checkGeneratorSize, defineG } from "../generators/mod.ts";
+import { checkDiscriminatorSize, defineD } from "../discriminators/mod.ts";
 import { type GanLoss, ganLoss, gradientPenalty } from "../losses/mod.ts";
 import { cycleLoss, identityLoss } from "../losses/mod.ts";
 import { type LossAblation, lossTerms } from "../losses/ablation.ts";
@@ -123,6 +123,32 @@ export interface CycleGan {
   readonly rng: Rng;
   /** The GAN objective. */
   readonly gan: GanLoss;
+}
+
+/**
+ * Refuses images the networks cannot take, before any kernel runs. Too small for D, the
+ * PatchGAN's score map would be empty (70x70 PatchGAN at 8px or 16px): the cpu backend then
+ * fails inside a convolution and tfjs's WebGPU backend in a reduction over the empty map, with
+ * "Dispatch size exceeds WebGPU limits in Y or Z dimension" (issue 18). The training loop checks
+ * its data the same way (`loop.ts`); this guards direct callers such as the bench.
+ */
+function checkStepSize(o: Readonly<CycleGanOptions>, a: tf.Tensor4D, b: tf.Tensor4D): void {
+  const problems = new Set<string>();
+  for (const [, h, w] of [a.shape, b.shape]) {
+    const g = checkGeneratorSize(o.netG, h, w);
+    if (g) problems.add(g);
+    const d = checkDiscriminatorSize(o.netD, h, w, {
+      ndf: o.ndf,
+      ...(o.netD === "n_layers" ? { n_layers_D: o.n_layers_D ?? 3 } : {}),
+    });
+    if (d) problems.add(d);
+  }
+  if (problems.size > 0) {
+    throw new RangeError(
+      `trainStep() cannot train on ${a.shape[1]}x${a.shape[2]} (A) and ` +
+        `${b.shape[1]}x${b.shape[2]} (B) images: ${[...problems].join("; ")}`,
+    );
+  }
 }
 
 /** One iteration's losses, by the official names. Terms that are off are 0, as upstream. */
@@ -267,6 +293,7 @@ export async function trainStep(
   options: StepOptions = {},
 ): Promise<StepLosses> {
   const o = m.options;
+  checkStepSize(o, real_A, real_B);
   const on = lossTerms(o.loss);
   const fwd = { training: true, rng: m.rng, checkpoint: options.checkpoint };
   const logged = new Map<keyof StepLosses, tf.Scalar>();

@@ -59,6 +59,23 @@ export {
   type TfConvAttrs,
   type TfConvPad,
 } from "./conv_pad.ts";
+export { ADAM_STEP_KERNEL, installWebGpuAdam, uninstallWebGpuAdam } from "./adam_webgpu.ts";
+export {
+  installWebGpuInstanceNorm,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
+  uninstallWebGpuInstanceNorm,
+} from "./instance_norm_webgpu.ts";
+export {
+  installWebGpuMirrorPadGrad,
+  MIRROR_PAD_GRAD_KERNEL,
+  uninstallWebGpuMirrorPadGrad,
+} from "./mirror_pad_webgpu.ts";
+export {
+  BIAS_GRAD_KERNEL,
+  installWebGpuBiasGrad,
+  uninstallWebGpuBiasGrad,
+} from "./bias_grad_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
