@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { RunRecord } from "./runs.ts";
+import { lowestSeedRuns, type RunRecord } from "./runs.ts";
 import { type Section, summarySections } from "./tables.ts";
 import type { SweepStatistics } from "./statistics.ts";
 import { escapeXml, histogramChart, lineChart, type Series } from "./svg.ts";
@@ -108,15 +108,7 @@ export function metricCharts(runs: RunRecord[]): string[] {
  * bin, with the bar of "good" dashed. Empty when no run recorded them.
  */
 export function goodShareHtml(runs: RunRecord[]): string[] {
-  const chosen = new Map<string, RunRecord>();
-  for (const r of runs) {
-    const c = chosen.get(r.variant);
-    if (
-      r.status === "completed" && Object.keys(r.final.good).length > 0 && (!c || r.seed < c.seed)
-    ) {
-      chosen.set(r.variant, r);
-    }
-  }
+  const chosen = lowestSeedRuns(runs, (r) => Object.keys(r.final.good).length > 0);
   if (chosen.size === 0) return [];
   const charts: string[] = [];
   for (const variant of [...chosen.keys()].sort()) {

@@ -30,7 +30,7 @@ import { z } from "zod";
 import { type Claim, claimSchema } from "../sweep/claims.ts";
 import { ensureDir, exists, joinPath, listDir, readJson, writeFileAtomic } from "../io/atomic.ts";
 import { runPaths, stepOfGridName } from "../sweep/run_dir.ts";
-import { readRuns, type RunRecord } from "./runs.ts";
+import { lowestSeedRuns, readRuns, type RunRecord } from "./runs.ts";
 import { runsCsv, summaryCsv, summaryJson, summaryLatex, summaryMarkdown } from "./tables.ts";
 import { sweepStatistics } from "./statistics.ts";
 import { encodeEvents, type ScalarEvent } from "./tfevents.ts";
@@ -206,11 +206,7 @@ export async function writeReport(out: string, o: ReportOptions = {}): Promise<R
   if (o.grids ?? true) {
     await selectBackend((o.backend ?? REPORT_BACKEND) as BackendChoice);
     // Columns of the comparison grid: the lowest-seed completed run of each variant.
-    const chosen = new Map<string, RunRecord>();
-    for (const r of runs) {
-      const c = chosen.get(r.variant);
-      if (r.status === "completed" && (!c || r.seed < c.seed)) chosen.set(r.variant, r);
-    }
+    const chosen = lowestSeedRuns(runs);
     const visuals = new Map<string, RunVisuals>();
     for (const r of runs) {
       if (r.status !== "completed") continue;

@@ -392,6 +392,26 @@ export async function readRun(dir: string): Promise<RunRecord | undefined> {
 }
 
 /**
+ * Per variant, its completed run of the lowest seed among those `keep` accepts: the run the
+ * report shows for the variant (comparison grid columns, good-share histograms).
+ *
+ * ```ts
+ * lowestSeedRuns(runs).get("cyclegan")?.seed; // 0
+ * ```
+ */
+export function lowestSeedRuns(
+  runs: readonly RunRecord[],
+  keep: (r: RunRecord) => boolean = () => true,
+): Map<string, RunRecord> {
+  const chosen = new Map<string, RunRecord>();
+  for (const r of runs) {
+    const c = chosen.get(r.variant);
+    if (r.status === "completed" && keep(r) && (!c || r.seed < c.seed)) chosen.set(r.variant, r);
+  }
+  return chosen;
+}
+
+/**
  * Makes the backend part of every run's variant (`cyclegan [native]`) when the runs were made
  * on more than one backend: numbers from different backends are never averaged together (the
  * backend is part of a run's id, so the same grid point on two backends is two runs).

@@ -61,6 +61,7 @@ import {
   sameEvalConfig,
   stepGridName,
   stepOfGridName,
+  withoutEvery,
   writeStatus,
 } from "./run_dir.ts";
 import { hostName } from "./lock.ts";
@@ -510,19 +511,13 @@ export async function executeRun(dir: string, options: ExecuteOptions = {}): Pro
       weights_sha256: result.weightsSha256,
       eval: scores,
       eval_hash: evalHash,
-      eval_config: evalConfigOf(resolved.config.eval),
+      eval_config: withoutEvery(resolved.config.eval),
     });
   } catch (e) {
     return await finish({ status: "failed", error: (e as Error).message ?? String(e) });
   } finally {
     if (model) model.dispose();
   }
-}
-
-/** An `eval:` config as status.json records it: without `every` (which changes no score). */
-function evalConfigOf(ev: object): Record<string, unknown> {
-  const { every: _every, ...rest } = ev as Record<string, unknown>;
-  return rest;
 }
 
 function round(x: number): number {

@@ -118,6 +118,20 @@ export interface RunStatus {
 export const EVAL_RECORD_VERSION = 2;
 
 /**
+ * An `eval:` config without `every`: how often a run evaluates changes what it records, not its
+ * final evaluation, so the hash, status.json's `eval_config` and {@link onlyAddsMetrics} leave
+ * it out.
+ *
+ * ```ts
+ * withoutEvery({ metrics: ["l1"], every: 200 }); // { metrics: ["l1"] }
+ * ```
+ */
+export function withoutEvery(ev: object): Record<string, unknown> {
+  const { every: _every, ...rest } = ev as Record<string, unknown>;
+  return rest;
+}
+
+/**
  * The hash of an `eval:` section that says whether a completed run's final evaluation is
  * current: SHA-256 of the canonical config without `every`, and {@link EVAL_RECORD_VERSION}.
  * How often a run evaluated while training does not change its final evaluation, and
@@ -128,7 +142,7 @@ export async function evalConfigHash(
   ev: object,
   version: number = EVAL_RECORD_VERSION,
 ): Promise<string> {
-  const { every: _every, ...rest } = ev as Record<string, unknown>;
+  const rest = withoutEvery(ev);
   // Version 1 hashed the config alone.
   return await configHash(version === 1 ? rest : { ...rest, record_version: version });
 }
@@ -157,7 +171,7 @@ export async function sameEvalConfig(ev: object, hash: string): Promise<boolean>
  */
 export function onlyAddsMetrics(previous: object, next: object): boolean {
   const strip = (e: object) => {
-    const { every: _every, metrics, ...rest } = e as Record<string, unknown>;
+    const { metrics, ...rest } = withoutEvery(e);
     const keys = Object.keys(rest).sort();
     return { metrics: Array.isArray(metrics) ? metrics : [], rest: JSON.stringify(rest, keys) };
   };
