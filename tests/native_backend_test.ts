@@ -17,6 +17,8 @@ import {
   cachedPrimitives,
   convForward,
   type ConvGeom,
+  convImplementations,
+  winogradFits,
 } from "../lib/backend/native/prims.ts";
 import { convAgreement, maxRelativeDiff, smallNetLosses } from "../lib/backend/selftest.ts";
 import { instanceNorm } from "../lib/nn/layers.ts";
@@ -80,6 +82,59 @@ Deno.test({
 });
 
 Deno.test({
+  name: name("native: residual-block convolutions run as Winograd, the same bits every time"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    await selectBackend("native");
+    const g: ConvGeom = {
+      n: 1,
+      inH: 34,
+      inW: 34,
+      inC: 32,
+      outH: 32,
+      outW: 32,
+      outC: 32,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+    };
+    assert(winogradFits(g), "a 3x3 stride-1 32x32-output convolution should run as Winograd");
+    assert(!winogradFits({ ...g, outH: 16, outW: 16, inH: 18, inW: 18 }), "16x16 stays direct");
+    assert(!winogradFits({ ...g, strideH: 2, strideW: 2, outH: 16, outW: 16 }), "stride 2");
+    const before = tf.memory().numTensors;
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.randomNormal([1, 34, 34, 32], 0, 1, "float32", 7) as tf.Tensor4D;
+        const w = tf.randomNormal([3, 3, 32, 32], 0, 0.1, "float32", 8) as tf.Tensor4D;
+        const r = tf.randomNormal([1, 32, 32, 32], 0, 1, "float32", 9);
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "valid"), r));
+        const [dx, dw] = tf.grads(f)([x, w]);
+        return [tf.conv2d(x, w, 1, "valid"), dx, dw].map((t) => t.dataSync().slice());
+      });
+    const first = run();
+    const second = run();
+    assertEquals(tf.memory().numTensors, before, "tensors leaked");
+    for (let i = 0; i < 3; i++) {
+      assertEquals(second[i], first[i], `pass ${["y", "dx", "dW"][i]} differs between runs`);
+    }
+    const wino = convImplementations().filter((c) => c.label.includes("1x34x34x32 * 3x3x32x32"));
+    assertEquals(
+      wino.length,
+      3,
+      `expected forward, input and filter gradient: ${wino.map((c) => c.label)}`,
+    );
+    for (const c of wino) assertMatch(c.impl, /wino/, `${c.label} ran ${c.impl}`);
+  },
+});
+
+Deno.test({
   name: name("native: convolutions at the model zoo's real layer shapes agree with cpu"),
   ignore,
   fn: async () => {
@@ -90,6 +145,7 @@ Deno.test({
       [[1, 64, 64, 64], [3, 3, 64, 128], 2, 1],
       [[1, 32, 32, 128], [3, 3, 128, 256], 2, 1],
       [[1, 18, 18, 256], [3, 3, 256, 256], 1, "valid"],
+      [[1, 34, 34, 256], [3, 3, 256, 256], 1, "valid"], // 128 px: Winograd on native
       [[1, 70, 70, 64], [7, 7, 64, 3], 1, "valid"],
       [[1, 64, 64, 3], [4, 4, 3, 64], 2, 1],
       [[1, 8, 8, 256], [4, 4, 256, 512], 1, 1],
@@ -249,9 +305,24 @@ async function tinySteps(
 }
 
 const TINY_CASES: Array<
-  { label: string; options: Partial<CycleGanOptions>; size: number; recompute?: boolean }
+  {
+    label: string;
+    options: Partial<CycleGanOptions>;
+    size: number;
+    recompute?: boolean;
+    tolerance?: number;
+  }
 > = [
   { label: "resnet_6blocks, lsgan", options: { gan_mode: "lsgan" }, size: 32 },
+  // 128 px: the residual blocks' 32x32x16 convolutions run as Winograd on native. Its third
+  // step's G_B differs from cpu by 1.4e-3 with direct convolutions as well (measured: a chaotic
+  // loop drifts faster at 4x the pixels); Winograd moved it by 1.6e-4 from direct.
+  {
+    label: "resnet_6blocks 128 px, Winograd blocks",
+    options: { gan_mode: "lsgan" },
+    size: 128,
+    tolerance: 2e-3,
+  },
   { label: "unet_128, vanilla", options: { netG: "unet_128", gan_mode: "vanilla" }, size: 128 },
   {
     label: "resnet_9blocks, wgangp (double backprop), recompute",
@@ -275,7 +346,10 @@ for (const c of TINY_CASES) {
           const a = nat.losses[i][k];
           const b = cpu.losses[i][k];
           const e = Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
-          assert(e <= 1e-3, `step ${i} ${k}: native ${a} vs cpu ${b} (rel ${e})`);
+          assert(
+            e <= (c.tolerance ?? 1e-3),
+            `step ${i} ${k}: native ${a} vs cpu ${b} (rel ${e})`,
+          );
         }
       }
       // No growth: tensors, oneDNN's primitive caches and scratch arenas are constant from

@@ -97,6 +97,9 @@ export const CONV_CASES: readonly ConvCase[] = [
   { name: "4x4 s2 p1 3->8", x: [1, 16, 16, 3], w: [4, 4, 3, 8], stride: 2, pad: 1 },
   { name: "4x4 s1 p1 8->1", x: [1, 9, 9, 8], w: [4, 4, 8, 1], stride: 1, pad: 1 },
   { name: "1x1 s1 8->4", x: [1, 8, 8, 8], w: [1, 1, 8, 4], stride: 1, pad: "valid" },
+  // A residual-block convolution from 128 px up (3x3, stride 1, >= 32x32 outputs): the native
+  // backend runs it as Winograd F(4x4, 3x3).
+  { name: "3x3 valid 32->32 34px", x: [1, 34, 34, 32], w: [3, 3, 32, 32], stride: 1, pad: "valid" },
   {
     name: "convT 3x3 s2 p1 op1 16->8",
     x: [1, 8, 8, 16],

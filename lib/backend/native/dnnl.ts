@@ -39,6 +39,7 @@ export const C = Object.freeze({
   backwardData: 160,
   backwardWeights: 192,
   convolutionDirect: 1,
+  convolutionWinograd: 2,
   eltwiseRelu: 31,
   eltwiseTanhUseDst: 257,
   engineCpu: 1,

@@ -89,14 +89,23 @@ function createMemory(d: Dnnl, md: Uint8Array, label: string): Ptr {
 
 /**
  * Scratch arenas, one per port slot: grown (never shrunk) to the largest tensor a slot has
- * held. Kept as Float32Arrays over 64-byte-aligned-enough off-heap ArrayBuffers: V8 never
- * moves those.
+ * held. Kept as Float32Arrays over off-heap ArrayBuffers (V8 never moves those), started at a
+ * 64-byte boundary: a large ArrayBuffer comes from malloc/mmap 16-byte aligned, and some
+ * oneDNN kernels (the Winograd filter gradient) take blocked tensors with aligned AVX-512
+ * loads and stores, which fault on anything less (measured: a segfault in every run).
  */
 const arenas: Float32Array[] = [];
 
 function arena(slot: number, bytes: number): Ptr {
   const need = Math.max(64, Math.ceil(bytes / 4));
-  if (!arenas[slot] || arenas[slot].length < need) arenas[slot] = new Float32Array(need);
+  if (!arenas[slot] || arenas[slot].length < need) {
+    const raw = new Float32Array(need + 16);
+    const misalign = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(raw)) % 64n);
+    arenas[slot] = raw.subarray(
+      misalign === 0 ? 0 : (64 - misalign) / 4,
+      misalign === 0 ? need : need + (64 - misalign) / 4,
+    );
+  }
   return Deno.UnsafePointer.of(arenas[slot]);
 }
 
@@ -259,89 +268,222 @@ function describeConv(g: ConvGeom): string {
     `pad ${g.padTop},${g.padLeft} -> ${g.n}x${g.outH}x${g.outW}x${g.outC}`;
 }
 
-interface ConvPrims {
-  fwdPd: Ptr;
-  fwd?: Op;
-  bwdData?: Op;
-  bwdWeights?: Op;
-  descs: { src: Uint8Array; w: Uint8Array; dst: Uint8Array };
-  args: {
-    strides: BigInt64Array;
-    dil: BigInt64Array;
-    padL: BigInt64Array;
-    padR: BigInt64Array;
-  };
+/** Which convolution pass a primitive computes. */
+export type ConvPass = "forward" | "data" | "weights";
+
+/**
+ * How one pass of one convolution runs: the activation layout oneDNN is created with (`nhwc`,
+ * tfjs's own: no reorder; `blocked`: oneDNN's choice, nChw16c on AVX-512, reordered at the
+ * call) and the algorithm (`direct`, or `winograd`: F(4x4, 3x3), 3x3 stride 1 only).
+ */
+export interface ConvPlan {
+  layout: "nhwc" | "blocked";
+  algorithm: "direct" | "winograd";
 }
 
-const convCache = new Map<string, ConvPrims>();
+/** The geometry's oneDNN arguments (strides, dilations, pads), computed once per shape. */
+interface ConvArgs {
+  strides: BigInt64Array;
+  dil: BigInt64Array;
+  padL: BigInt64Array;
+  padR: BigInt64Array;
+}
 
-function convPrims(d: Dnnl, g: ConvGeom): ConvPrims {
-  const key = convKey(g);
-  const hit = convCache.get(key);
-  if (hit) return hit;
-  const label = describeConv(g);
+function convArgs(g: ConvGeom): ConvArgs {
   const effH = (g.kH - 1) * g.dilationH + 1;
   const effW = (g.kW - 1) * g.dilationW + 1;
   // The right/bottom pad that makes oneDNN's output size formula exact for this output size
   // (tfjs floors; trailing rows the filter never reaches count as negative padding).
   const padBottom = (g.outH - 1) * g.strideH + effH - g.inH - g.padTop;
   const padRight = (g.outW - 1) * g.strideW + effW - g.inW - g.padLeft;
-  const args = {
+  return {
     strides: dims([g.strideH, g.strideW]),
     dil: dims([g.dilationH - 1, g.dilationW - 1]), // oneDNN counts dilation from 0
     padL: dims([g.padTop, g.padLeft]),
     padR: dims([padBottom, padRight]),
   };
-  const act = activationTag();
-  const descs = {
+}
+
+/** The primitive descriptors' logical tensors (src, weights, dst) for a plan. */
+function planDescs(d: Dnnl, g: ConvGeom, plan: ConvPlan) {
+  const act = plan.layout === "nhwc" ? C.nhwc : C.tagAny;
+  return {
     src: memoryDesc(d, [g.n, g.inC, g.inH, g.inW], act),
     w: memoryDesc(d, [g.outC, g.inC, g.kH, g.kW], C.tagAny),
     dst: memoryDesc(d, [g.n, g.outC, g.outH, g.outW], act),
   };
+}
+
+function algorithmOf(plan: ConvPlan): number {
+  return plan.algorithm === "winograd" ? C.convolutionWinograd : C.convolutionDirect;
+}
+
+/** Forward primitive descriptors by geometry and plan: the forward op and the backward hints. */
+const fwdPdCache = new Map<string, Ptr>();
+
+function forwardPd(d: Dnnl, g: ConvGeom, plan: ConvPlan): Ptr {
+  const key = `${convKey(g)}|${plan.layout},${plan.algorithm}`;
+  const hit = fwdPdCache.get(key);
+  if (hit) return hit;
+  const label = `${describeConv(g)} (forward, ${plan.layout}, ${plan.algorithm})`;
+  const a = convArgs(g);
+  const descs = planDescs(d, g, plan);
   const desc = new Uint8Array(CONV_DESC_BYTES);
   check(
     d.sym.dnnl_dilated_convolution_forward_desc_init(
       desc,
       C.forwardTraining,
-      C.convolutionDirect,
+      algorithmOf(plan),
       descs.src,
       descs.w,
       null,
       descs.dst,
-      args.strides,
-      args.dil,
-      args.padL,
-      args.padR,
+      a.strides,
+      a.dil,
+      a.padL,
+      a.padR,
     ),
     "dnnl_dilated_convolution_forward_desc_init",
     label,
   );
-  const fwdPd = createPd(d, desc, null, `${label} (forward)`);
-  const prims: ConvPrims = { fwdPd, descs, args };
-  convCache.set(key, prims);
-  return prims;
+  const pd = createPd(d, desc, null, label);
+  fwdPdCache.set(key, pd);
+  return pd;
 }
 
-let actTag: number | undefined;
+/** The ops by geometry, pass and plan. */
+const convCache = new Map<string, Op>();
+
+function convOp(d: Dnnl, g: ConvGeom, pass: ConvPass): Op {
+  const plan = convPlan(g, pass);
+  const key = `${convKey(g)}|${pass}|${plan.layout},${plan.algorithm}`;
+  const hit = convCache.get(key);
+  if (hit) return hit;
+  const what = pass === "forward"
+    ? "forward"
+    : pass === "data"
+    ? "input gradient"
+    : "filter gradient";
+  const label = `${describeConv(g)} (${what}, ${plan.layout}, ${plan.algorithm})`;
+  const fwdPd = forwardPd(d, g, plan);
+  const u = userConvMds(d, g);
+  let op: Op;
+  if (pass === "forward") {
+    op = new Op(d, label, fwdPd, [
+      new Port(d, C.argSrc, u.x, queryMd(d, fwdPd, C.querySrc, label), false, 0, label),
+      new Port(d, C.argWeights, u.w, queryMd(d, fwdPd, C.queryWeights, label), false, 1, label),
+      new Port(d, C.argDst, u.y, queryMd(d, fwdPd, C.queryDst, label), true, 2, label),
+    ]);
+  } else {
+    const a = convArgs(g);
+    const descs = planDescs(d, g, plan);
+    const desc = new Uint8Array(CONV_DESC_BYTES);
+    if (pass === "data") {
+      check(
+        d.sym.dnnl_dilated_convolution_backward_data_desc_init(
+          desc,
+          algorithmOf(plan),
+          descs.src,
+          descs.w,
+          descs.dst,
+          a.strides,
+          a.dil,
+          a.padL,
+          a.padR,
+        ),
+        "dnnl_dilated_convolution_backward_data_desc_init",
+        label,
+      );
+    } else {
+      check(
+        d.sym.dnnl_dilated_convolution_backward_weights_desc_init(
+          desc,
+          algorithmOf(plan),
+          descs.src,
+          descs.w,
+          null,
+          descs.dst,
+          a.strides,
+          a.dil,
+          a.padL,
+          a.padR,
+        ),
+        "dnnl_dilated_convolution_backward_weights_desc_init",
+        label,
+      );
+    }
+    const pd = createPd(d, desc, fwdPd, label);
+    const q = (what: number) => queryMd(d, pd, what, label);
+    op = pass === "data"
+      ? new Op(d, label, pd, [
+        new Port(d, C.argDiffDst, u.y, q(C.queryDiffDst), false, 0, label),
+        new Port(d, C.argWeights, u.w, q(C.queryWeights), false, 1, label),
+        new Port(d, C.argDiffSrc, u.x, q(C.queryDiffSrc), true, 2, label),
+      ])
+      : new Op(d, label, pd, [
+        new Port(d, C.argSrc, u.x, q(C.querySrc), false, 0, label),
+        new Port(d, C.argDiffDst, u.y, q(C.queryDiffDst), false, 1, label),
+        new Port(d, C.argDiffWeights, u.w, q(C.queryDiffWeights), true, 2, label),
+      ]);
+    d.sym.dnnl_primitive_desc_destroy(pd);
+  }
+  convCache.set(key, op);
+  return op;
+}
+
+/** A plan override for experiments and tests (`setConvPlanOverride`). */
+let planOverride: ((g: ConvGeom, pass: ConvPass) => ConvPlan | undefined) | undefined;
+
 /**
- * The activation layout convolutions are created with: NHWC, tfjs's own, so activations and
- * their gradients are never reordered; `CYCLEBENCH_DNNL_ACT=any` lets oneDNN choose (blocked
- * nChw16c / nChw8c) and reorders at every call instead. Measured (bench, 2 threads, one idle
- * 2-vCPU AMD EPYC, resnet_6blocks 64px / 128px per iteration): AVX-512 NHWC 840 / 2453 ms,
- * `any` 972 / 2715 ms (oneDNN picks its brgconv kernels for NHWC); AVX2 (`DNNL_MAX_CPU_ISA=AVX2`)
- * 914 / 2766 ms vs 947 / 2704 ms, a wash. Filters keep `any` (they are small).
+ * Overrides how convolutions run (tests and benchmarks): `f` returns a plan, or undefined for
+ * the default; `undefined` restores the defaults.
  */
-function activationTag(): number {
-  if (actTag === undefined) {
+export function setConvPlanOverride(
+  f: ((g: ConvGeom, pass: ConvPass) => ConvPlan | undefined) | undefined,
+): void {
+  planOverride = f;
+}
+
+let envLayout: ConvPlan["layout"] | null | undefined;
+
+/**
+ * How `pass` of convolution `g` runs, decided by shape alone (never by timing: two processes
+ * must run the same arithmetic, or a resumed run would not continue bit for bit).
+ *
+ * - 3x3, stride 1, at least 32x32 outputs and channels in multiples of 16 (the residual
+ *   blocks from 128 px up): Winograd F(4x4, 3x3) in oneDNN's blocked layout, all three passes.
+ *   Measured (2 threads, 2-vCPU AMD EPYC, 1x66x66x256 -> 64x64x256, medians alternating):
+ *   forward 17.0 vs 23.5 ms (NHWC direct), input gradient 21.5 vs 30.1 ms, filter gradient
+ *   7.4 vs 17.7 ms, reorders included. Its error against direct is of the same order as
+ *   direct's own across layouts (max |diff| / max |y| 1-2.4e-6 for both).
+ * - Everything else: direct, in NHWC, tfjs's own layout, so activations and gradients are
+ *   never reordered (oneDNN picks its brgconv kernels for NHWC forward). Measured (bench,
+ *   2 threads, resnet_6blocks 64px / 128px per iteration): NHWC 840 / 2453 ms, blocked with
+ *   reorders at every call 972 / 2715 ms. Filters always take oneDNN's layout (`any`).
+ *
+ * `CYCLEBENCH_DNNL_ACT=any` runs every direct convolution in the blocked layout instead.
+ */
+export function convPlan(g: ConvGeom, pass: ConvPass): ConvPlan {
+  const o = planOverride?.(g, pass);
+  if (o) return o;
+  if (winogradFits(g)) return { layout: "blocked", algorithm: "winograd" };
+  if (envLayout === undefined) {
     let v: string | undefined;
     try {
       v = Deno.env.get("CYCLEBENCH_DNNL_ACT");
     } catch {
       v = undefined;
     }
-    actTag = v === "any" ? C.tagAny : C.nhwc;
+    envLayout = v === "any" ? "blocked" : null;
   }
-  return actTag;
+  return { layout: envLayout ?? "nhwc", algorithm: "direct" };
+}
+
+/** Whether {@link convPlan} runs `g` as Winograd (see there for the measurements). */
+export function winogradFits(g: ConvGeom): boolean {
+  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 &&
+    g.dilationH === 1 && g.dilationW === 1 && g.outH * g.outW >= 32 * 32 &&
+    g.inC % 16 === 0 && g.outC % 16 === 0;
 }
 
 function userConvMds(d: Dnnl, g: ConvGeom) {
@@ -354,90 +496,17 @@ function userConvMds(d: Dnnl, g: ConvGeom) {
 
 /** y = conv(x, w): pointers to NHWC x, HWIO w and NHWC y. */
 export function convForward(d: Dnnl, g: ConvGeom, x: Ptr, w: Ptr, y: Ptr): void {
-  const p = convPrims(d, g);
-  if (!p.fwd) {
-    const label = `${describeConv(g)} (forward)`;
-    const u = userConvMds(d, g);
-    p.fwd = new Op(d, label, p.fwdPd, [
-      new Port(d, C.argSrc, u.x, queryMd(d, p.fwdPd, C.querySrc, label), false, 0, label),
-      new Port(d, C.argWeights, u.w, queryMd(d, p.fwdPd, C.queryWeights, label), false, 1, label),
-      new Port(d, C.argDst, u.y, queryMd(d, p.fwdPd, C.queryDst, label), true, 2, label),
-    ]);
-  }
-  p.fwd.run(d, [x, w, y]);
+  convOp(d, g, "forward").run(d, [x, w, y]);
 }
 
 /** dx = conv's input gradient for dy and w. */
 export function convBackwardData(d: Dnnl, g: ConvGeom, dy: Ptr, w: Ptr, dx: Ptr): void {
-  const p = convPrims(d, g);
-  if (!p.bwdData) {
-    const label = `${describeConv(g)} (input gradient)`;
-    const desc = new Uint8Array(CONV_DESC_BYTES);
-    check(
-      d.sym.dnnl_dilated_convolution_backward_data_desc_init(
-        desc,
-        C.convolutionDirect,
-        p.descs.src,
-        p.descs.w,
-        p.descs.dst,
-        p.args.strides,
-        p.args.dil,
-        p.args.padL,
-        p.args.padR,
-      ),
-      "dnnl_dilated_convolution_backward_data_desc_init",
-      label,
-    );
-    const pd = createPd(d, desc, p.fwdPd, label);
-    const u = userConvMds(d, g);
-    p.bwdData = new Op(d, label, pd, [
-      new Port(d, C.argDiffDst, u.y, queryMd(d, pd, C.queryDiffDst, label), false, 0, label),
-      new Port(d, C.argWeights, u.w, queryMd(d, pd, C.queryWeights, label), false, 1, label),
-      new Port(d, C.argDiffSrc, u.x, queryMd(d, pd, C.queryDiffSrc, label), true, 2, label),
-    ]);
-  }
-  p.bwdData.run(d, [dy, w, dx]);
+  convOp(d, g, "data").run(d, [dy, w, dx]);
 }
 
 /** dw = conv's filter gradient for x and dy. */
 export function convBackwardWeights(d: Dnnl, g: ConvGeom, x: Ptr, dy: Ptr, dw: Ptr): void {
-  const p = convPrims(d, g);
-  if (!p.bwdWeights) {
-    const label = `${describeConv(g)} (filter gradient)`;
-    const desc = new Uint8Array(CONV_DESC_BYTES);
-    check(
-      d.sym.dnnl_dilated_convolution_backward_weights_desc_init(
-        desc,
-        C.convolutionDirect,
-        p.descs.src,
-        p.descs.w,
-        null,
-        p.descs.dst,
-        p.args.strides,
-        p.args.dil,
-        p.args.padL,
-        p.args.padR,
-      ),
-      "dnnl_dilated_convolution_backward_weights_desc_init",
-      label,
-    );
-    const pd = createPd(d, desc, p.fwdPd, label);
-    const u = userConvMds(d, g);
-    p.bwdWeights = new Op(d, label, pd, [
-      new Port(d, C.argSrc, u.x, queryMd(d, pd, C.querySrc, label), false, 0, label),
-      new Port(d, C.argDiffDst, u.y, queryMd(d, pd, C.queryDiffDst, label), false, 1, label),
-      new Port(
-        d,
-        C.argDiffWeights,
-        u.w,
-        queryMd(d, pd, C.queryDiffWeights, label),
-        true,
-        2,
-        label,
-      ),
-    ]);
-  }
-  p.bwdWeights.run(d, [x, dy, dw]);
+  convOp(d, g, "weights").run(d, [x, dy, dw]);
 }
 
 // --------------------------------------------------------------------------------------------
@@ -675,6 +744,11 @@ export function activationBackward(
     d.sym.dnnl_primitive_desc_destroy(pd);
   }
   p.bwd.run(d, [xOrY, dy, dx]);
+}
+
+/** Every convolution primitive created so far: its label and oneDNN's implementation name. */
+export function convImplementations(): Array<{ label: string; impl: string }> {
+  return [...convCache.values()].map((op) => ({ label: op.label, impl: op.impl }));
 }
 
 /** Number of cached primitive sets (for tests: caching by shape works). */
