@@ -18,10 +18,12 @@ import {
   convForward,
   type ConvGeom,
   convImplementations,
+  keptFilterBytes,
   winogradFits,
 } from "../lib/backend/native/prims.ts";
 import { convAgreement, maxRelativeDiff, smallNetLosses } from "../lib/backend/selftest.ts";
 import { instanceNorm } from "../lib/nn/layers.ts";
+import { mirrorPadGrad } from "../lib/backend/kernels/mod.ts";
 import { recompute } from "../lib/backend/memory.ts";
 import {
   createCycleGan,
@@ -77,6 +79,104 @@ Deno.test({
       for (const k of ["y", "dx", "dw"] as const) {
         assert(row[k] <= 1e-4, `native ${row.name} ${k}: rel error ${row[k]}`);
       }
+    }
+  },
+});
+
+Deno.test({
+  name: name("native: sums over leading axes (bias gradients) agree with cpu"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    const cases: Array<[number[], number[], boolean]> = [
+      [[1, 128, 128, 32], [0, 1, 2], false], // a matmul
+      [[1, 64, 64, 32], [0, 1, 2], false],
+      [[2, 5, 7, 3], [0, 1, 2], true],
+      [[4, 6], [0], false],
+      [[1, 3], [0], false], // one row: a copy
+      [[3, 4, 5], [0, 2], false], // not leading: wasm's Sum
+    ];
+    for (const [shape, axes, keepDims] of cases) {
+      const r = await onBoth(() => [
+        tf.sum(tf.randomNormal(shape, 0.5, 1, "float32", 21), axes, keepDims),
+      ]);
+      const e = rel(r.native[0], r.cpu[0]);
+      assert(e <= 1e-5, `sum [${shape}] over [${axes}]: rel error ${e}`);
+      assertEquals(r.native[0].length, r.cpu[0].length);
+    }
+  },
+});
+
+Deno.test({
+  name: name("native: kept filter copies follow the filter tensor and do not pile up"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    await selectBackend("native");
+    const x = tf.randomNormal([1, 16, 16, 32], 0, 1, "float32", 31) as tf.Tensor4D;
+    const dy = tf.randomNormal([1, 16, 16, 32], 0, 1, "float32", 32) as tf.Tensor4D;
+    const sizes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      // A new filter each round, as after an optimizer step (the old one's heap block is free
+      // for it, so a copy kept by address would be stale).
+      const w = tf.randomNormal([3, 3, 32, 32], 0, 0.1, "float32", 40 + i) as tf.Tensor4D;
+      const wData = w.dataSync().slice();
+      const first = tf.conv2d(x, w, 1, "same");
+      const again = tf.conv2d(x, w, 1, "same"); // from the kept copy
+      const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
+        strides: [1, 1],
+        pad: "same",
+        dataFormat: "NHWC",
+        inputShape: x.shape,
+        dilations: [1, 1],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const got = [first.dataSync().slice(), again.dataSync().slice(), dx.dataSync().slice()];
+      tf.dispose([w, first, again, dx]);
+      assertEquals(got[1], got[0], `round ${i}: the kept copy gave other bits`);
+      await selectBackend("cpu");
+      const xs = tf.tensor4d(x.dataSync(), x.shape);
+      const ws = tf.tensor4d(wData, [3, 3, 32, 32]);
+      const ys = tf.conv2d(xs, ws, 1, "same");
+      const dxs = tf.conv2dTranspose(tf.tensor4d(dy.dataSync(), dy.shape), ws, x.shape, 1, "same");
+      const want = [ys.dataSync().slice(), dxs.dataSync().slice()];
+      tf.dispose([xs, ws, ys, dxs]);
+      await selectBackend("native");
+      assert(rel(got[0], want[0]) <= 1e-5, `round ${i} y: rel ${rel(got[0], want[0])}`);
+      assert(rel(got[2], want[1]) <= 1e-5, `round ${i} dx: rel ${rel(got[2], want[1])}`);
+      sizes.push(keptFilterBytes());
+    }
+    tf.dispose([x, dy]);
+    assert(sizes[0] > 0, "no filter copy was kept: the test exercises nothing");
+    assertEquals(sizes[5], sizes[2], `kept copies grow: ${sizes}`);
+  },
+});
+
+Deno.test({
+  name: name("native: the one-pass mirror-pad gradient equals the op version exactly"),
+  ignore,
+  fn: async () => {
+    requireDnnl();
+    await selectBackend("native");
+    const cases: Array<[number[], [number, number][], "reflect" | "symmetric"]> = [
+      [[1, 6, 5, 2], [[0, 0], [3, 3], [3, 3], [0, 0]], "reflect"],
+      [[2, 4, 4, 3], [[0, 0], [1, 1], [1, 1], [0, 0]], "reflect"],
+      [[2, 5, 6, 3], [[0, 0], [2, 1], [0, 3], [0, 0]], "symmetric"],
+      [[1, 7, 4, 16], [[0, 0], [0, 2], [3, 1], [0, 0]], "reflect"],
+    ];
+    for (const [shape, paddings, mode] of cases) {
+      const padded = shape.map((n, i) => n + paddings[i][0] + paddings[i][1]);
+      const before = tf.memory().numTensors;
+      const [kernel, ops] = tf.tidy(() => {
+        // Integers (no -0): every sum is exact, so the two agree to the bit whatever the order.
+        const dy = tf.add(tf.round(tf.randomUniform(padded, -50, 50, "float32", 5)), 0);
+        const k = tf.engine().runKernel("CyclebenchMirrorPadGrad", { dy }, {
+          paddings,
+          mode,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return [k.dataSync().slice(), mirrorPadGrad(dy, { paddings, mode }).dataSync().slice()];
+      });
+      assertEquals(tf.memory().numTensors, before, "tensors leaked");
+      assertEquals(kernel, ops, `${mode} ${JSON.stringify(paddings)} on [${shape}]`);
     }
   },
 });
@@ -295,6 +395,7 @@ async function tinySteps(
     memory.push({
       tensors: tf.memory().numTensors,
       arena: arenaBytes(),
+      kept: keptFilterBytes(),
       primitives: cachedPrimitives(),
       heap,
     });

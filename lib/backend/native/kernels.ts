@@ -5,7 +5,7 @@
  *
  * | kernel                               | oneDNN primitive                                    |
  * |--------------------------------------|-----------------------------------------------------|
- * | `Conv2D`                             | convolution forward (`any` layouts + reorders)      |
+ * | `Conv2D`                             | convolution forward (plan by shape: `convPlan()`)   |
  * | `Conv2DBackpropInput`                | convolution backward data (also `conv2dTranspose`)  |
  * | `Conv2DBackpropFilter`               | convolution backward weights                        |
  * | `BatchMatMul`                        | matmul (row-major, transposes as strides)           |
@@ -13,7 +13,7 @@
  * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
  * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
  * | `Identity`                           | none: a shared, reference-counted view (no copy)    |
- * | `Sum` over leading axes (bias grads) | (JS over the heap) column sums, float64 accumulators |
+ * | `Sum` over leading axes (bias grads) | matmul: ones[1, rows] @ x[rows, cols]               |
  * | `CyclebenchAdamStep`                 | (JS over the heap) one pass of Adam, float32 ops    |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
@@ -32,6 +32,7 @@ import {
   convBackwardWeights,
   convForward,
   type ConvGeom,
+  type FilterKey,
   instanceNormBackward,
   instanceNormForward,
   matmul,
@@ -126,6 +127,14 @@ function ptr(b: BackendWasm, t: tf.TensorInfo, offsetFloats = 0): Deno.PointerVa
   return Deno.UnsafePointer.of(offsetFloats === 0 ? view : view.subarray(offsetFloats));
 }
 
+/**
+ * A filter's identity for the kept reordered copies (prims.ts): its dataId, immutable while the
+ * backend holds it (an optimizer step makes a new tensor; Identity shares, never writes).
+ */
+function filterKey(b: BackendWasm, filter: tf.TensorInfo): FilterKey {
+  return { key: filter.dataId, alive: (key) => b.dataIdMap.has(key as tf.DataId) };
+}
+
 function requireFloat(kernel: string, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) {
     if (t.dtype !== "float32") {
@@ -164,6 +173,17 @@ function empty(shape: number[]): boolean {
   return shape.some((s) => s === 0);
 }
 
+/** Elements from which a leading-axes Sum runs as a oneDNN matmul (below: a JS loop). */
+const SUM_MATMUL_MIN = 1 << 18;
+
+/** A row of ones for column sums as a matmul: off the wasm heap (V8 never moves it), grown. */
+let ones = new Float32Array(0);
+
+function onesPtr(n: number): Deno.PointerValue {
+  if (ones.length < n) ones = new Float32Array(Math.max(n, 2 * ones.length)).fill(1);
+  return Deno.UnsafePointer.of(ones);
+}
+
 /** The kernel functions, closed over one opened oneDNN. */
 export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   const wasmSum = tf.getKernel("Sum", "wasm");
@@ -184,7 +204,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     const b = wasmOf(backend);
     const out = b.makeOutput(info.outShape, "float32");
     if (empty(x.shape) || empty(filter.shape) || empty(info.outShape)) return out;
-    convForward(d, geometry(info), ptr(b, x), ptr(b, filter), ptr(b, out));
+    convForward(d, geometry(info), ptr(b, x), ptr(b, filter), ptr(b, out), filterKey(b, filter));
     return out;
   };
 
@@ -209,7 +229,14 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
       (b.typedArrayFromHeap(out) as Float32Array).fill(0);
       return out;
     }
-    convBackwardData(d, geometry(info), ptr(b, dy), ptr(b, filter), ptr(b, out));
+    convBackwardData(
+      d,
+      geometry(info),
+      ptr(b, dy),
+      ptr(b, filter),
+      ptr(b, out),
+      filterKey(b, filter),
+    );
     return out;
   };
 
@@ -342,9 +369,12 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     return dx;
   };
 
-  // The exact MirrorPad gradient in one pass over dy: every padded pixel adds its channel
-  // vector to the pixel it was copied from (the training kit's tf-op version takes ~10 slice,
-  // pad, concat and add kernels per call). Batch and channel paddings are not folded here.
+  // The exact MirrorPad gradient: every padded pixel adds its channel vector to the pixel it
+  // was copied from (the training kit's tf-op version takes ~10 slice, pad, concat and add
+  // kernels per call). In NHWC an interior row of dy is one contiguous run that maps onto one
+  // row of dx, so the interior is copied row by row (memcpy speed: 4 % of a 256 px iteration
+  // went to the element-wise loop before), and only the border is added element by element.
+  // Batch and channel paddings are not folded here.
   const mirrorPadGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { dy } = inputs as { dy: tf.TensorInfo };
     const { paddings, mode } = attrs as unknown as tf.MirrorPadAttrs;
@@ -360,17 +390,22 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     const cols = mirrorSource(w, l, r, reflect);
     const g = b.typedArrayFromHeap(dy) as Float32Array;
     const out = b.typedArrayFromHeap(dx) as Float32Array;
-    out.fill(0);
+    const add = (gi: number, oi: number, y: number, x: number) => {
+      const o = oi + (rows[y] * w + cols[x]) * c;
+      const s = gi + (y * pw + x) * c;
+      for (let ch = 0; ch < c; ch++) out[o + ch] += g[s + ch];
+    };
     for (let img = 0; img < n; img++) {
       const gi = img * ph * pw * c;
       const oi = img * h * w * c;
+      for (let y = 0; y < h; y++) {
+        const s = gi + ((y + t) * pw + l) * c;
+        out.set(g.subarray(s, s + w * c), oi + y * w * c);
+      }
       for (let y = 0; y < ph; y++) {
-        const orow = oi + rows[y] * w * c;
-        const grow = gi + y * pw * c;
+        const border = y < t || y >= t + h;
         for (let x = 0; x < pw; x++) {
-          const o = orow + cols[x] * c;
-          const s = grow + x * c;
-          for (let ch = 0; ch < c; ch++) out[o + ch] += g[s + ch];
+          if (border || x < l || x >= l + w) add(gi, oi, y, x);
         }
       }
     }
@@ -463,8 +498,10 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
 
   // Bias gradients reduce a [N, H, W, C] dy over its leading axes. wasm's Sum moves those axes
   // innermost with a transpose first, which costs more than the convolution's bias add at
-  // 128 px; summing columns of the [N*H*W, C] view in one pass (float64 accumulators) doesn't.
-  // Other reductions go to wasm's Sum.
+  // 128 px. Here the column sums of the [N*H*W, C] view are one oneDNN matmul, ones[1, rows] @
+  // dy[rows, C], threaded and vectorised, for large dy (a float64 JS loop over the columns took
+  // 2.5 % of a 256 px iteration); small ones stay in that loop, where a primitive's thread
+  // hand-off costs more than the sum. Other reductions go to wasm's Sum.
   const sum = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
@@ -479,13 +516,29 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     const b = wasmOf(args.backend);
     const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
     const out = b.makeOutput(outShape, "float32");
-    const src = b.typedArrayFromHeap(x) as Float32Array;
-    const acc = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+    if (cols === 0) return out;
+    if (rows === 1) {
+      (b.typedArrayFromHeap(out) as Float32Array).set(b.typedArrayFromHeap(x) as Float32Array);
+      return out;
     }
-    (b.typedArrayFromHeap(out) as Float32Array).set(acc);
+    if (rows * cols < SUM_MATMUL_MIN) {
+      const src = b.typedArrayFromHeap(x) as Float32Array;
+      const acc = new Float64Array(cols);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+      }
+      (b.typedArrayFromHeap(out) as Float32Array).set(acc);
+      return out;
+    }
+    const sizes = { batchA: 1, batchB: 1, m: 1, k: rows, n: cols };
+    matmul(
+      d,
+      { ...sizes, transposeA: false, transposeB: false },
+      onesPtr(rows),
+      ptr(b, x),
+      ptr(b, out),
+    );
     return out;
   };
 

@@ -96,22 +96,30 @@ function createMemory(d: Dnnl, md: Uint8Array, label: string): Ptr {
  */
 const arenas: Float32Array[] = [];
 
+/** `n` floats off the wasm heap starting at a 64-byte boundary (see {@link arenas}). */
+function alignedFloats(n: number): Float32Array {
+  const raw = new Float32Array(n + 16);
+  const misalign = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(raw)) % 64n);
+  const start = misalign === 0 ? 0 : (64 - misalign) / 4;
+  return raw.subarray(start, start + n);
+}
+
 function arena(slot: number, bytes: number): Ptr {
   const need = Math.max(64, Math.ceil(bytes / 4));
-  if (!arenas[slot] || arenas[slot].length < need) {
-    const raw = new Float32Array(need + 16);
-    const misalign = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(raw)) % 64n);
-    arenas[slot] = raw.subarray(
-      misalign === 0 ? 0 : (64 - misalign) / 4,
-      misalign === 0 ? need : need + (64 - misalign) / 4,
-    );
-  }
+  if (!arenas[slot] || arenas[slot].length < need) arenas[slot] = alignedFloats(need);
   return Deno.UnsafePointer.of(arenas[slot]);
 }
 
 /** Bytes held by the scratch arenas (for the memory report). */
 export function arenaBytes(): number {
   return arenas.reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+}
+
+/** Bytes held by kept filter copies in oneDNN's layouts (for the memory report and tests). */
+export function keptFilterBytes(): number {
+  let n = 0;
+  for (const op of convCache.values()) for (const p of op.ports) n += p.keptBytes();
+  return n;
 }
 
 /**
@@ -160,17 +168,63 @@ class Port {
     d.sym.dnnl_primitive_desc_destroy(pd);
   }
 
-  /** Binds the user pointer (and the arena, when reordering). */
-  bind(d: Dnnl, ptr: Ptr): void {
+  /**
+   * Reordered copies of immutable inputs (filters) by their tensor's identity: a filter is
+   * used by several forward and input-gradient calls per step (each generator runs 3 times
+   * with identity loss) and changes only when the optimizer replaces it.
+   */
+  private kept?: Map<object, Float32Array>;
+  /** Buffers of dropped copies, for the next new filter. */
+  private spare: Float32Array[] = [];
+  /** Whether the bound input is already in `inner` (a kept copy): no reorder to run. */
+  private ready = false;
+
+  /**
+   * Binds the user pointer (and the arena, when reordering). `key`, for inputs only: the
+   * identity of immutable data (a tfjs dataId); its reordered copy is kept and reused while
+   * `alive(key)`.
+   */
+  bind(d: Dnnl, ptr: Ptr, key?: object, alive?: (key: object) => boolean): void {
     d.sym.dnnl_memory_set_data_handle(this.user, ptr);
-    if (this.reorder) d.sym.dnnl_memory_set_data_handle(this.inner, arena(this.slot, this.bytes));
+    this.ready = false;
+    if (!this.reorder) return;
+    if (key === undefined || this.output) {
+      d.sym.dnnl_memory_set_data_handle(this.inner, arena(this.slot, this.bytes));
+      return;
+    }
+    this.kept ??= new Map();
+    let copy = this.kept.get(key);
+    if (copy) {
+      this.ready = true;
+    } else {
+      // Copies of filters the optimizer has replaced are reused (fresh memory would be paged
+      // in on every step).
+      if (alive) {
+        for (const [k, buf] of this.kept) {
+          if (!alive(k)) {
+            this.kept.delete(k);
+            this.spare.push(buf);
+          }
+        }
+      }
+      copy = this.spare.pop() ?? alignedFloats(Math.ceil(this.bytes / 4));
+      this.kept.set(key, copy);
+    }
+    d.sym.dnnl_memory_set_data_handle(this.inner, Deno.UnsafePointer.of(copy));
   }
 
   /** Reorders the user data in (inputs) or out (outputs). */
   move(d: Dnnl, label: string): void {
-    if (!this.reorder) return;
+    if (!this.reorder || this.ready) return;
     const [from, to] = this.output ? [this.inner, this.user] : [this.user, this.inner];
     execute(d, this.reorder, [[C.argFrom, from], [C.argTo, to]], `${label} (layout reorder)`);
+  }
+
+  /** Bytes held by kept copies. */
+  keptBytes(): number {
+    let n = 0;
+    for (const a of [...this.kept?.values() ?? [], ...this.spare]) n += a.byteLength;
+    return n;
   }
 }
 
@@ -207,8 +261,17 @@ class Op {
     this.impl = implName(d, pd);
   }
 
-  run(d: Dnnl, ptrs: Ptr[]): void {
-    this.ports.forEach((p, i) => p.bind(d, ptrs[i]));
+  /**
+   * Runs with one pointer per port; `keys[i]`: the identity of port i's data when it is
+   * immutable (its reordered copy is kept while `alive(key)`).
+   */
+  run(
+    d: Dnnl,
+    ptrs: Ptr[],
+    keys: Array<object | undefined> = [],
+    alive?: (key: object) => boolean,
+  ): void {
+    this.ports.forEach((p, i) => p.bind(d, ptrs[i], keys[i], alive));
     for (const p of this.ports) if (!p.output) p.move(d, this.label);
     execute(
       d,
@@ -494,14 +557,37 @@ function userConvMds(d: Dnnl, g: ConvGeom) {
   };
 }
 
+/**
+ * The identity of a filter's data (a tfjs dataId: immutable while it exists) and how to tell
+ * that it still exists; its reordered copy is then kept across calls.
+ */
+export interface FilterKey {
+  key: object;
+  alive: (key: object) => boolean;
+}
+
 /** y = conv(x, w): pointers to NHWC x, HWIO w and NHWC y. */
-export function convForward(d: Dnnl, g: ConvGeom, x: Ptr, w: Ptr, y: Ptr): void {
-  convOp(d, g, "forward").run(d, [x, w, y]);
+export function convForward(
+  d: Dnnl,
+  g: ConvGeom,
+  x: Ptr,
+  w: Ptr,
+  y: Ptr,
+  filter?: FilterKey,
+): void {
+  convOp(d, g, "forward").run(d, [x, w, y], [undefined, filter?.key], filter?.alive);
 }
 
 /** dx = conv's input gradient for dy and w. */
-export function convBackwardData(d: Dnnl, g: ConvGeom, dy: Ptr, w: Ptr, dx: Ptr): void {
-  convOp(d, g, "data").run(d, [dy, w, dx]);
+export function convBackwardData(
+  d: Dnnl,
+  g: ConvGeom,
+  dy: Ptr,
+  w: Ptr,
+  dx: Ptr,
+  filter?: FilterKey,
+): void {
+  convOp(d, g, "data").run(d, [dy, w, dx], [undefined, filter?.key], filter?.alive);
 }
 
 /** dw = conv's filter gradient for x and dy. */
