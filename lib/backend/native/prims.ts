@@ -4,15 +4,17 @@
  * batch 1) forward and backward, and element-wise ReLU / LeakyReLU / tanh forward and backward.
  *
  * Layouts: tensors live in tfjs's layouts (NHWC activations, HWIO filters, row-major
- * matrices). Convolutions take activations in NHWC as they are (see activationTag(): faster
- * than oneDNN's blocked layouts plus reorders, measured) and filters in the layout oneDNN
- * chooses (format tag `any`); {@link Port}s reorder at the boundary on every call when
- * oneDNN's choice differs from tfjs's. Normalization and element-wise primitives run on NHWC /
- * flat data directly.
+ * matrices). Each convolution pass follows a plan decided by its shape ({@link convPlan}):
+ * NHWC activations as they are with the direct algorithm, or, for the residual blocks from
+ * 128 px up, Winograd in oneDNN's blocked layout; filters always go into the layout oneDNN
+ * chooses (format tag `any`). {@link Port}s reorder at the boundary when oneDNN's choice
+ * differs from tfjs's: activations on every call, filters once per filter tensor while a
+ * copy budget lasts. Normalization and element-wise primitives run on NHWC / flat data
+ * directly.
  *
  * Scratch buffers for reordered tensors come from one arena per port slot, shared by every
  * primitive (ops run one at a time), so memory grows with the largest layer, not with the
- * number of layer shapes.
+ * number of layer shapes; they start at 64-byte boundaries, as some oneDNN kernels require.
  *
  * All pointers handed to oneDNN are rebound before each execution (`set_data_handle`): tfjs
  * tensors live in the wasm heap, whose views are rebuilt after the heap grows.
