@@ -218,9 +218,19 @@ export function conv2dFilterGrad(
  */
 const KERNEL_GRAD_BACKENDS: ReadonlySet<string> = new Set(["native"]);
 
+/**
+ * Backends where {@link conv2dInputGrad} and {@link conv2dFilterGrad} call the kernels: those
+ * above, and `webgpu`, whose kernels are one GPU program each where our decompositions run
+ * 5 to 16 (gathers, slices, transposes, one conv per phase). A small CycleGAN iteration on a
+ * GPU is bound by its number of programs (issue 18); this is the transposed conv's forward and
+ * backward. tfjs's own Conv2D gradient already runs these kernels on webgpu, so `Conv2D` keeps
+ * delegating to it there (`conv2dGradFunc`).
+ */
+const DIRECT_KERNEL_BACKENDS: ReadonlySet<string> = new Set([...KERNEL_GRAD_BACKENDS, "webgpu"]);
+
 /** The kernels' attributes for `options`, or null when our decompositions must run. */
 function kernelAttrs(options: ConvGeometry): tf.NamedAttrMap | null {
-  if (!KERNEL_GRAD_BACKENDS.has(tf.getBackend())) return null;
+  if (!DIRECT_KERNEL_BACKENDS.has(tf.getBackend())) return null;
   const { top, bottom, left, right } = options.pad;
   // Negative pads (crops) are not a tfjs pad, and tfjs's gradient of Conv2DBackpropInput (used
   // by double backprop) ignores dilations: our decompositions handle both.
