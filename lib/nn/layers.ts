@@ -106,6 +106,83 @@ export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf
   return tf.tidy(() => (eps === NORM_EPS ? instanceNormDefault : instanceNormOp(eps))(x));
 }
 
+/** An activation that {@link instanceNormActivation} applies after the norm. */
+export type NormActivation = { kind: "relu" } | { kind: "leakyRelu"; slope: number };
+
+/**
+ * Kernel names of a backend's instance norm with the activation folded in (webgpu:
+ * lib/backend/kernels/instance_norm_webgpu.ts): {x} -> [act(y), mean, variance] and
+ * {x, mean, variance, dy} -> dx.
+ */
+const FUSED_NORM_ACT = "CyclebenchInstanceNormActivation";
+const FUSED_NORM_ACT_GRAD = "CyclebenchInstanceNormActivationGrad";
+
+function applyActivation(y: tf.Tensor4D, activation: NormActivation): tf.Tensor4D {
+  return activation.kind === "relu" ? relu(y) : leakyRelu(y, activation.slope);
+}
+
+/** Instance norm and activation as one kernel forward and one backward. */
+function fusedInstanceNormActivationOp(
+  eps: number,
+  activation: NormActivation,
+): (x: tf.Tensor4D) => tf.Tensor4D {
+  const attrs = activation.kind === "relu"
+    ? { eps, activation: "relu", alpha: 0 }
+    : { eps, activation: "leakyrelu", alpha: activation.slope };
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    const [z, mean, variance] = tf.engine().runKernel(FUSED_NORM_ACT, { x }, attrs) as tf.Tensor[];
+    save([x, mean, variance]);
+    return {
+      value: z as tf.Tensor4D,
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, m, v] = saved;
+        if (gradientDepth() > 0) {
+          // Under an outer tape: the forward only fuses without nested tapes, so this is a
+          // gradient taken through a tensor recorded before an inner tape. The outer tape must
+          // see ops it can differentiate: the gradient of the unfused pair, whose second
+          // order is `instanceNorm`'s.
+          return tf.grad((a: tf.Tensor) =>
+            applyActivation(instanceNorm(a as tf.Tensor4D, { eps }), activation)
+          )(sx, dz);
+        }
+        return tf.engine().runKernel(
+          FUSED_NORM_ACT_GRAD,
+          { x: sx, mean: m, variance: v, dy: dz },
+          attrs,
+        ) as tf.Tensor;
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** How many gradient tapes are recording (tfjs's engine state; 2 inside a double backprop). */
+function gradientDepth(): number {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
+}
+
+/**
+ * `activation(instanceNorm(x))`: the official networks' norm layer and the ReLU or LeakyReLU
+ * after it. On a backend with the fused kernels (webgpu) that is one kernel forward and one
+ * backward, sparing the activation's GPU programs (issue 18: a small CycleGAN iteration on a
+ * GPU is bound by its number of programs); elsewhere, and under nested gradient tapes (WGAN-GP's
+ * gradient penalty, whose second-order path `instanceNorm` keeps), it is the two ops themselves.
+ */
+export function instanceNormActivation(
+  x: tf.Tensor4D,
+  activation: NormActivation,
+  options: { eps?: number } = {},
+): tf.Tensor4D {
+  const eps = options.eps ?? NORM_EPS;
+  if (
+    tf.getKernel(FUSED_NORM_ACT, tf.getBackend()) && x.dtype === "float32" && gradientDepth() <= 1
+  ) {
+    return tf.tidy(() => fusedInstanceNormActivationOp(eps, activation)(x));
+  }
+  return tf.tidy(() => applyActivation(instanceNorm(x, { eps }), activation));
+}
+
 /** BatchNorm2d's parameters and running statistics, all of shape [C]. */
 export interface BatchNormState {
   /** Learnable scale (gamma), PyTorch's `weight`. */

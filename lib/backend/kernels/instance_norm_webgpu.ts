@@ -13,6 +13,13 @@
  *   two means, one for dx.
  * Each mean is one 64-thread workgroup per (image, channel): strided partial sums, then a tree
  * in workgroup memory.
+ *
+ * The same programs with the ReLU or LeakyReLU that follows the norm in every CycleGAN
+ * network folded in (`CyclebenchInstanceNormActivation` and its `...Grad`, attributes
+ * `activation` "relu" | "leakyrelu" and `alpha`): the forward's last program writes
+ * z = act(y), and the backward programs read dz and form dy = act'(y) * dz as tfjs's ReLU and
+ * LeakyReLU gradients do (dz * step(y); y > 0 ? dz : dz * alpha), with y recomputed from x and
+ * the statistics. That drops the activation's program forward and its two or three backward.
  * @module
  */
 import { tf } from "../../tf.ts";
@@ -21,6 +28,34 @@ import { tf } from "../../tf.ts";
 export const INSTANCE_NORM_KERNEL = "CyclebenchInstanceNorm";
 /** Its backward pass. */
 export const INSTANCE_NORM_GRAD_KERNEL = "CyclebenchInstanceNormGrad";
+/** Instance norm then an activation: {x} -> [z, mean, variance]; `instanceNormActivation`. */
+export const INSTANCE_NORM_ACTIVATION_KERNEL = "CyclebenchInstanceNormActivation";
+/** Its backward pass: {x, mean, variance, dy} -> dx, where dy is the gradient of z. */
+export const INSTANCE_NORM_ACTIVATION_GRAD_KERNEL = "CyclebenchInstanceNormActivationGrad";
+
+/** The activations the fused kernels apply after the norm. */
+export type NormActivation = "linear" | "relu" | "leakyrelu";
+
+/**
+ * WGSL for z from y (`y` in scope): tfjs's own unary ReLU and LeakyReLU expressions, so the
+ * values are bit for bit those of the separate ops.
+ */
+const ACTIVATE: Record<NormActivation, string> = {
+  linear: "y",
+  relu: "select(y, 0.0, y < 0.0)",
+  leakyrelu: "select(y, uniforms.alpha * y, y < 0.0)",
+};
+
+/**
+ * WGSL for the gradient of y from that of z (`g`, `y` in scope), as tfjs's gradients compute
+ * it: ReLU's dz * step(y) (step(y) = 1 where y > 0, else 0), LeakyReLU's
+ * where(y > 0, dz, dz * alpha).
+ */
+const DERIVE: Record<NormActivation, string> = {
+  linear: "g",
+  relu: "g * select(0.0, 1.0, y > 0.0)",
+  leakyrelu: "select(g * uniforms.alpha, g, y > 0.0)",
+};
 
 /** Threads per workgroup, for the reductions and the element-wise programs alike. */
 const WORKGROUP = 64;
@@ -76,7 +111,7 @@ class InstanceNormProgram {
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   readonly size: boolean;
-  readonly uniforms = "hw : i32, channels : i32, eps : f32,";
+  readonly uniforms = "hw : i32, channels : i32, eps : f32, alpha : f32,";
 
   constructor(
     key: string,
@@ -97,12 +132,40 @@ class InstanceNormProgram {
   }
 }
 
-function uniforms(h: number, w: number, c: number, eps: number): Uniform[] {
+function uniforms(h: number, w: number, c: number, eps: number, alpha: number): Uniform[] {
   return [
     { type: "int32", data: [h * w] },
     { type: "int32", data: [c] },
     { type: "float32", data: [eps] },
+    { type: "float32", data: [alpha] },
   ];
+}
+
+/** The kernels' attributes; the plain norm's have no activation. */
+interface NormAttrs {
+  eps: number;
+  activation?: NormActivation;
+  alpha?: number;
+}
+
+/**
+ * The activation a kernel applies: none for the plain norm's kernels, whatever their attributes
+ * (the native backend's kernels of the same names have none, and `instanceNorm` must mean the
+ * same on both); the fused kernels' `activation` attribute.
+ */
+function activationOf(
+  kernel: string,
+  attrs: NormAttrs,
+  fused: boolean,
+): { act: NormActivation; alpha: number } {
+  if (!fused) return { act: "linear", alpha: 0 };
+  const act = attrs.activation ?? "linear";
+  if (!(act in ACTIVATE)) {
+    throw new Error(
+      `webgpu ${kernel}: unknown activation "${act}"; expected ${Object.keys(ACTIVATE).join(", ")}`,
+    );
+  }
+  return { act, alpha: attrs.alpha ?? 0 };
 }
 
 function requireNhwcFloat(kernel: string, x: tf.TensorInfo, others: tf.TensorInfo[]): void {
@@ -118,18 +181,19 @@ function requireNhwcFloat(kernel: string, x: tf.TensorInfo, others: tf.TensorInf
   }
 }
 
-/** The forward kernel: [y, mean, variance] from {x}. */
-function instanceNorm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+/** The forward kernels: [act(y), mean, variance] from {x}. */
+function instanceNorm(
+  kernel: string,
+  fused: boolean,
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo[] {
   const { x } = args.inputs as { x: tf.TensorInfo };
-  const { eps } = args.attrs as unknown as { eps: number };
-  requireNhwcFloat(INSTANCE_NORM_KERNEL, x, []);
+  const attrs = args.attrs as unknown as NormAttrs;
+  const { act, alpha } = activationOf(kernel, attrs, fused);
+  requireNhwcFloat(kernel, x, []);
   const backend = args.backend as WebGpuRunner;
   const [n, h, w, c] = x.shape;
-  const u = uniforms(h, w, c, eps);
+  const u = uniforms(h, w, c, attrs.eps, alpha);
   const mean = backend.runWebGPUProgram(
     new InstanceNormProgram(
       "mean",
@@ -173,7 +237,7 @@ function instanceNorm(args: {
   );
   const y = backend.runWebGPUProgram(
     new InstanceNormProgram(
-      "y",
+      `y_${act}`,
       x.shape,
       ["x", "mean", "variance"],
       undefined,
@@ -183,7 +247,8 @@ function instanceNorm(args: {
       let ci = index % uniforms.channels;
       let nc = (index / (uniforms.hw * uniforms.channels)) * uniforms.channels + ci;
       let r = inverseSqrt(variance[nc] + uniforms.eps);
-      result[index] = (x[index] - mean[nc]) * r;
+      let y = (x[index] - mean[nc]) * r;
+      result[index] = ${ACTIVATE[act]};
     }
   }`,
     ),
@@ -194,36 +259,47 @@ function instanceNorm(args: {
   return [y, mean, variance];
 }
 
-/** The backward kernel: dx from {x, mean, variance, dy}. */
-function instanceNormGrad(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+/**
+ * The backward kernels: dx from {x, mean, variance, dy}; with an activation, dy is the gradient
+ * of z = act(y) and the gradient of y is formed on the fly.
+ */
+function instanceNormGrad(
+  kernel: string,
+  fused: boolean,
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
   const { x, mean, variance, dy } = args.inputs as Record<string, tf.TensorInfo>;
-  const { eps } = args.attrs as unknown as { eps: number };
-  requireNhwcFloat(INSTANCE_NORM_GRAD_KERNEL, x, [mean, variance, dy]);
+  const attrs = args.attrs as unknown as NormAttrs;
+  const { act, alpha } = activationOf(kernel, attrs, fused);
+  requireNhwcFloat(kernel, x, [mean, variance, dy]);
   const backend = args.backend as WebGpuRunner;
   const [n, h, w, c] = x.shape;
-  const u = uniforms(h, w, c, eps);
-  // mean(dy) and mean(dy * y) per (image, channel): [N, 2, C].
+  const u = uniforms(h, w, c, attrs.eps, alpha);
+  // The gradient of y at `at`, from dy (the gradient of z) and y, in WGSL.
+  const gradY = (at: string) => `dyOf(dy[${at}], (x[${at}] - m) * r)`;
+  const dyOf = `
+  fn dyOf(g : f32, y : f32) -> f32 {
+    return ${DERIVE[act]};
+  }`;
+  // mean(g) and mean(g * y) per (image, channel), g the gradient of y: [N, 2, C].
   const stats = backend.runWebGPUProgram(
     new InstanceNormProgram(
-      "grad_means",
+      `grad_means_${act}`,
       [n, 2, c],
       ["x", "mean", "variance", "dy"],
       n * c,
       `
   var<workgroup> partG : array<f32, ${WORKGROUP}>;
   var<workgroup> partGy : array<f32, ${WORKGROUP}>;
+  ${dyOf}
   fn main(index : i32) {
     ${REDUCTION_PROLOGUE}
     let m = mean[nc];
     let r = inverseSqrt(variance[nc] + uniforms.eps);
     ${
         workgroupSum([
-          { part: "partG", term: "dy[at]" },
-          { part: "partGy", term: "dy[at] * ((x[at] - m) * r)" },
+          { part: "partG", term: gradY("at") },
+          { part: "partGy", term: `${gradY("at")} * ((x[at] - m) * r)` },
         ])
       }
     if (lane == 0) {
@@ -239,11 +315,12 @@ function instanceNormGrad(args: {
   );
   const dx = backend.runWebGPUProgram(
     new InstanceNormProgram(
-      "dx",
+      `dx_${act}`,
       x.shape,
       ["x", "mean", "variance", "dy", "stats"],
       undefined,
       `
+  ${dyOf}
   fn main(index : i32) {
     if (index < uniforms.size) {
       let ci = index % uniforms.channels;
@@ -251,8 +328,9 @@ function instanceNormGrad(args: {
       let nc = ni * uniforms.channels + ci;
       let r = inverseSqrt(variance[nc] + uniforms.eps);
       let y = (x[index] - mean[nc]) * r;
+      let g = dyOf(dy[index], y);
       let s = ni * 2 * uniforms.channels + ci;
-      result[index] = r * ((dy[index] - stats[s]) - y * stats[s + uniforms.channels]);
+      result[index] = r * ((g - stats[s]) - y * stats[s + uniforms.channels]);
     }
   }`,
     ),
@@ -264,8 +342,21 @@ function instanceNormGrad(args: {
   return dx;
 }
 
+/** The four kernels: the plain norm's and the fused ones. */
+const KERNELS: ReadonlyArray<{
+  name: string;
+  fused: boolean;
+  run: (kernel: string, fused: boolean, args: never) => unknown;
+}> = [
+  { name: INSTANCE_NORM_KERNEL, fused: false, run: instanceNorm },
+  { name: INSTANCE_NORM_GRAD_KERNEL, fused: false, run: instanceNormGrad },
+  { name: INSTANCE_NORM_ACTIVATION_KERNEL, fused: true, run: instanceNorm },
+  { name: INSTANCE_NORM_ACTIVATION_GRAD_KERNEL, fused: true, run: instanceNormGrad },
+];
+
 /**
- * Registers both kernels for the `webgpu` backend (idempotent); `instanceNorm` then runs them.
+ * Registers the kernels for the `webgpu` backend (idempotent); `instanceNorm` and
+ * `instanceNormActivation` (lib/nn/layers.ts) then run them.
  *
  * @example
  * ```ts
@@ -275,21 +366,19 @@ function instanceNormGrad(args: {
  * ```
  */
 export function installWebGpuInstanceNorm(): void {
-  if (tf.getKernel(INSTANCE_NORM_KERNEL, "webgpu") !== undefined) return;
-  tf.registerKernel({
-    kernelName: INSTANCE_NORM_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: instanceNorm as unknown as tf.KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: INSTANCE_NORM_GRAD_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: instanceNormGrad as unknown as tf.KernelFunc,
-  });
+  for (const { name, fused, run } of KERNELS) {
+    if (tf.getKernel(name, "webgpu") !== undefined) continue;
+    tf.registerKernel({
+      kernelName: name,
+      backendName: "webgpu",
+      kernelFunc: ((args: never) => run(name, fused, args)) as unknown as tf.KernelFunc,
+    });
+  }
 }
 
 /**
- * Unregisters them, so that `instanceNorm` falls back to tfjs's ops (for comparisons).
+ * Unregisters them, so that `instanceNorm` and `instanceNormActivation` fall back to tfjs's ops
+ * (for comparisons).
  *
  * @example
  * ```ts
@@ -299,7 +388,7 @@ export function installWebGpuInstanceNorm(): void {
  * ```
  */
 export function uninstallWebGpuInstanceNorm(): void {
-  if (tf.getKernel(INSTANCE_NORM_KERNEL, "webgpu") === undefined) return;
-  tf.unregisterKernel(INSTANCE_NORM_KERNEL, "webgpu");
-  tf.unregisterKernel(INSTANCE_NORM_GRAD_KERNEL, "webgpu");
+  for (const { name } of KERNELS) {
+    if (tf.getKernel(name, "webgpu") !== undefined) tf.unregisterKernel(name, "webgpu");
+  }
 }
