@@ -294,9 +294,46 @@ export function conv2d(
     const pad: "valid" | [[0, 0], [number, number], [number, number], [0, 0]] = p === 0
       ? "valid"
       : [[0, 0], [p, p], [p, p], [0, 0]];
+    if (options.bias && hasBiasGradKernel(x) && gradientDepth() <= 1) {
+      return convWithBias(stride, pad)(x, weight, options.bias);
+    }
     const y = tf.conv2d(x, weight, stride, pad);
     return options.bias ? addBias(y, options.bias) : y;
   });
+}
+
+/**
+ * Conv2d and its bias as one op: on a backend with the one-program bias gradient (webgpu) the
+ * forward is tfjs's fused convolution, one program where the conv and the add are two (issue
+ * 18). The gradient is the `Conv2D` gradient registered (tfjs's on webgpu) and the bias kernel.
+ * Only without nested tapes: WGAN-GP's double backprop keeps the separate ops and their
+ * second-order gradients.
+ */
+function convWithBias(
+  stride: number,
+  pad: "valid" | [[0, 0], [number, number], [number, number], [0, 0]],
+): (x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D {
+  const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC", dilations: [1, 1] };
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, weight, bias, save] = args as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.GradSaveFunc,
+    ];
+    save([x, weight]);
+    return {
+      value: tf.fused.conv2d({ x, filter: weight, strides: stride, pad, bias }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const conv = tf.getGradient("Conv2D")!.gradFunc(
+          dy,
+          saved,
+          attrs as unknown as tf.NamedAttrMap,
+        ) as Record<"x" | "filter", () => tf.Tensor>;
+        return [conv.x(), conv.filter(), biasGrad(dy as tf.Tensor4D)];
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 }
 
 /** Options of {@link convTranspose2d}. */
@@ -336,21 +373,26 @@ export function convTranspose2d(
 /** A backend's one-kernel bias gradient (webgpu: lib/backend/kernels/bias_grad_webgpu.ts). */
 const BIAS_GRAD = "CyclebenchBiasGrad";
 
-/** y + bias where the backend has no bias-gradient kernel, as `tf.add`. */
+/** Whether the backend has the one-program bias gradient, for `x`'s dtype. */
+function hasBiasGradKernel(x: tf.Tensor): boolean {
+  return tf.getKernel(BIAS_GRAD, tf.getBackend()) !== undefined && x.dtype === "float32";
+}
+
+/** The bias's gradient: the sum of dy over N, H, W, by the backend's kernel. */
+function biasGrad(dy: tf.Tensor4D): tf.Tensor {
+  // Under an outer tape (double backprop) the bias gradient must be made of ops it can
+  // differentiate: tfjs's own sum.
+  return gradientDepth() > 0
+    ? tf.sum(dy, [0, 1, 2])
+    : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
+}
+
+/** y + bias where the backend has the bias-gradient kernel, as `tf.add`. */
 const addBiasFused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [y, bias] = args as [tf.Tensor4D, tf.Tensor1D];
   return {
     value: tf.add(y, bias) as tf.Tensor4D,
-    gradFunc: (dy: tf.Tensor) => {
-      const depth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state
-        .gradientDepth;
-      // Under an outer tape (double backprop) the bias gradient must be made of ops it can
-      // differentiate: tfjs's own sum.
-      const db = depth > 0
-        ? tf.sum(dy, [0, 1, 2])
-        : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
-      return [tf.reshape(dy, y.shape), db];
-    },
+    gradFunc: (dy: tf.Tensor) => [tf.reshape(dy, y.shape), biasGrad(dy as tf.Tensor4D)],
   };
 }) as unknown as (y: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 
@@ -359,10 +401,7 @@ const addBiasFused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
  * one program instead of tfjs's transpose and reduction; elsewhere it is `tf.add` itself.
  */
 function addBias(y: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  if (tf.getKernel(BIAS_GRAD, tf.getBackend()) && y.dtype === "float32") {
-    return addBiasFused(y, bias);
-  }
-  return tf.add(y, bias) as tf.Tensor4D;
+  return hasBiasGradKernel(y) ? addBiasFused(y, bias) : tf.add(y, bias) as tf.Tensor4D;
 }
 
 /**
