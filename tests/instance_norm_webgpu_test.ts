@@ -43,7 +43,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 Deno.test({
   ...needs(gpu.ok ? undefined : gpu.why, {
-    name: "webgpu instance norm matches cpu (y, dx) in 3 programs forward and 2 backward",
+    name:
+      "webgpu instance norm matches cpu (y, dx); plain kernels 3 + 2 programs, the layer 2 forward",
     fn: async () => {
       for (const shape of SHAPES) {
         await selectBackend("cpu");
@@ -71,7 +72,10 @@ Deno.test({
           }) as tf.Tensor
         );
         assertEquals(backward.programs, 2);
-        tf.dispose([x, dy, ...forward.result, backward.result]);
+        // instanceNorm() itself: the fused kernels without an activation, two programs.
+        const layer = await countPrograms(() => instanceNorm(x));
+        assertEquals(layer.programs, 2);
+        tf.dispose([x, dy, ...forward.result, backward.result, layer.result]);
         assertEquals(tf.memory().numTensors, before, `[${shape}] tensors left behind`);
       }
     },
@@ -159,37 +163,48 @@ Deno.test({
 
 Deno.test({
   ...needs(gpu.ok ? undefined : gpu.why, {
-    name:
-      "webgpu fused norm kernels: 3 programs forward, 2 backward; the plain ones ignore activations",
+    name: "webgpu fused norm kernels: 2 programs forward (the plain ones' statistics), 2 backward",
     fn: async () => {
       await selectBackend("webgpu");
-      const shape: [number, number, number, number] = [1, 8, 8, 4];
+      const shape: [number, number, number, number] = [2, 8, 8, 4];
       const before = tf.memory().numTensors;
-      const x = tf.randomNormal(shape, 0, 1, "float32", 5) as tf.Tensor4D;
+      const x = tf.randomNormal(shape, 0.5, 2, "float32", 5) as tf.Tensor4D;
       const dz = tf.randomNormal(shape, 0, 1, "float32", 6);
       await Promise.all([x.data(), dz.data()]);
       const attrs = { eps: 1e-5, activation: "relu", alpha: 0 };
       const forward = await countPrograms(() =>
         tf.engine().runKernel(INSTANCE_NORM_ACTIVATION_KERNEL, { x }, attrs) as tf.Tensor[]
       );
-      assertEquals(forward.programs, 3);
-      const [z, mean, variance] = forward.result;
+      assertEquals(forward.programs, 2);
+      const [z, stats] = forward.result;
+      assertEquals(stats.shape, [2, 2, 4]);
       const backward = await countPrograms(() =>
         tf.engine().runKernel(
           INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
-          { x, mean, variance, dy: dz },
+          { x, stats, dy: dz },
           attrs,
         ) as tf.Tensor
       );
       assertEquals(backward.programs, 2);
-      // relu(y) from the plain kernel given the same attributes: it must not apply them (the
-      // native backend's kernels of that name have no activation).
-      const [y, m2, v2] = tf.engine().runKernel(INSTANCE_NORM_KERNEL, { x }, attrs) as tf.Tensor[];
-      const zs = await z.data();
-      const ys = await y.data();
+      // The plain kernel, given the same attributes, must not apply the activation (the native
+      // backend's kernels of that name have none); its statistics are the fused ones, bit for bit.
+      const [y, mean, variance] = tf.engine().runKernel(
+        INSTANCE_NORM_KERNEL,
+        { x },
+        attrs,
+      ) as tf.Tensor[];
+      const [zs, ys, ss, ms, vs] = await Promise.all(
+        [z, y, stats, mean, variance].map((t) => t.data()),
+      );
       assert(ys.some((v) => v < 0), "the plain kernel applied the activation");
       ys.forEach((v, i) => assertEquals(zs[i], Math.max(v, 0), `element ${i}`));
-      tf.dispose([x, dz, ...forward.result, backward.result, y, m2, v2]);
+      assertEquals(Array.from(ss), [
+        ...ms.slice(0, 4),
+        ...vs.slice(0, 4),
+        ...ms.slice(4),
+        ...vs.slice(4),
+      ]);
+      tf.dispose([x, dz, ...forward.result, backward.result, y, mean, variance]);
       assertEquals(tf.memory().numTensors, before);
     },
   }),

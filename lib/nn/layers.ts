@@ -99,10 +99,15 @@ const fusedInstanceNormDefault = fusedInstanceNormOp(NORM_EPS);
  * InstanceNorm2d as the official `--norm instance`: no affine parameters, no running statistics
  * (so training and eval behave alike), biased variance, eps 1e-5. The gradient is the closed
  * form, checked against autodiff through `tf.moments` in the tests. On a backend with a fused
- * instance-norm kernel (native: oneDNN) forward and backward are one kernel each.
+ * instance-norm kernel (native: oneDNN) forward and backward are one kernel each; on webgpu the
+ * kernels of {@link instanceNormActivation}, without an activation.
  */
 export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf.Tensor4D {
   const eps = options.eps ?? NORM_EPS;
+  if (hasFusedNormActivation(x)) {
+    // Two programs forward where the plain kernels take three (webgpu).
+    return tf.tidy(() => fusedInstanceNormActivationOp(eps, undefined)(x));
+  }
   if (tf.getKernel(FUSED_NORM, tf.getBackend()) && x.dtype === "float32") {
     return tf.tidy(() =>
       (eps === NORM_EPS ? fusedInstanceNormDefault : fusedInstanceNormOp(eps))(x)
@@ -116,8 +121,8 @@ export type NormActivation = { kind: "relu" } | { kind: "leakyRelu"; slope: numb
 
 /**
  * Kernel names of a backend's instance norm with the activation folded in (webgpu:
- * lib/backend/kernels/instance_norm_webgpu.ts): {x} -> [act(y), mean, variance] and
- * {x, mean, variance, dy} -> dx.
+ * lib/backend/kernels/instance_norm_webgpu.ts): {x} -> [act(y), stats [N, 2, C]] and
+ * {x, stats, dy} -> dx.
  */
 const FUSED_NORM_ACT = "CyclebenchInstanceNormActivation";
 const FUSED_NORM_ACT_GRAD = "CyclebenchInstanceNormActivationGrad";
@@ -126,40 +131,54 @@ function applyActivation(y: tf.Tensor4D, activation: NormActivation): tf.Tensor4
   return activation.kind === "relu" ? relu(y) : leakyRelu(y, activation.slope);
 }
 
-/** Instance norm and activation as one kernel forward and one backward. */
+/**
+ * Instance norm and activation (none: `undefined`) as one kernel forward and one backward.
+ */
 function fusedInstanceNormActivationOp(
   eps: number,
-  activation: NormActivation,
+  activation: NormActivation | undefined,
 ): (x: tf.Tensor4D) => tf.Tensor4D {
-  const attrs = activation.kind === "relu"
+  const attrs = activation === undefined
+    ? { eps, activation: "linear", alpha: 0 }
+    : activation.kind === "relu"
     ? { eps, activation: "relu", alpha: 0 }
     : { eps, activation: "leakyrelu", alpha: activation.slope };
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const [z, mean, variance] = tf.engine().runKernel(FUSED_NORM_ACT, { x }, attrs) as tf.Tensor[];
-    save([x, mean, variance]);
+    const [z, stats] = tf.engine().runKernel(FUSED_NORM_ACT, { x }, attrs) as tf.Tensor[];
+    save([x, stats]);
     return {
       value: z as tf.Tensor4D,
       gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, m, v] = saved;
+        const [sx, stats] = saved;
         if (gradientDepth() > 0) {
           // Under an outer tape: the forward only fuses without nested tapes, so this is a
           // gradient taken through a tensor recorded before an inner tape. The outer tape must
           // see ops it can differentiate: the gradient of the unfused pair, whose second
           // order is `instanceNorm`'s.
-          return tf.grad((a: tf.Tensor) =>
-            applyActivation(instanceNorm(a as tf.Tensor4D, { eps }), activation)
-          )(sx, dz);
+          return tf.grad((a: tf.Tensor) => {
+            const y = instanceNorm(a as tf.Tensor4D, { eps });
+            return activation === undefined ? y : applyActivation(y, activation);
+          })(sx, dz);
         }
         return tf.engine().runKernel(
           FUSED_NORM_ACT_GRAD,
-          { x: sx, mean: m, variance: v, dy: dz },
+          { x: sx, stats, dy: dz },
           attrs,
         ) as tf.Tensor;
       },
     };
   }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * Whether `x` goes through the fused norm kernels: the backend has them, x is float32, and no
+ * nested tapes record (WGAN-GP's double backprop keeps the kernels with a second-order path).
+ */
+function hasFusedNormActivation(x: tf.Tensor): boolean {
+  return tf.getKernel(FUSED_NORM_ACT, tf.getBackend()) !== undefined && x.dtype === "float32" &&
+    gradientDepth() <= 1;
 }
 
 /** How many gradient tapes are recording (tfjs's engine state; 2 inside a double backprop). */
@@ -180,9 +199,7 @@ export function instanceNormActivation(
   options: { eps?: number } = {},
 ): tf.Tensor4D {
   const eps = options.eps ?? NORM_EPS;
-  if (
-    tf.getKernel(FUSED_NORM_ACT, tf.getBackend()) && x.dtype === "float32" && gradientDepth() <= 1
-  ) {
+  if (hasFusedNormActivation(x)) {
     return tf.tidy(() => fusedInstanceNormActivationOp(eps, activation)(x));
   }
   return tf.tidy(() => applyActivation(instanceNorm(x, { eps }), activation));

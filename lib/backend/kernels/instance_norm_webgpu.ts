@@ -14,12 +14,14 @@
  * Each mean is one 64-thread workgroup per (image, channel): strided partial sums, then a tree
  * in workgroup memory.
  *
- * The same programs with the ReLU or LeakyReLU that follows the norm in every CycleGAN
- * network folded in (`CyclebenchInstanceNormActivation` and its `...Grad`, attributes
- * `activation` "relu" | "leakyrelu" and `alpha`): the forward's last program writes
- * z = act(y), and the backward programs read dz and form dy = act'(y) * dz as tfjs's ReLU and
- * LeakyReLU gradients do (dz * step(y); y > 0 ? dz : dz * alpha), with y recomputed from x and
- * the statistics. That drops the activation's program forward and its two or three backward.
+ * Our own pair, `CyclebenchInstanceNormActivation` ({x} -> [z, stats]) and its `...Grad`
+ * ({x, stats, dy} -> dx), has two programs forward: the mean and variance in one (stats
+ * [N, 2, C]: means, then variances), then z = act(y) with the ReLU or LeakyReLU that follows the
+ * norm in every CycleGAN network folded in (attributes `activation` "linear" | "relu" |
+ * "leakyrelu" and `alpha`). Its backward programs read dz and form dy = act'(y) * dz as tfjs's
+ * ReLU and LeakyReLU gradients do (dz * step(y); y > 0 ? dz : dz * alpha), with y recomputed
+ * from x and the statistics. That drops a statistics program, and the activation's program
+ * forward and its two or three backward.
  * @module
  */
 import { tf } from "../../tf.ts";
@@ -28,9 +30,9 @@ import { tf } from "../../tf.ts";
 export const INSTANCE_NORM_KERNEL = "CyclebenchInstanceNorm";
 /** Its backward pass. */
 export const INSTANCE_NORM_GRAD_KERNEL = "CyclebenchInstanceNormGrad";
-/** Instance norm then an activation: {x} -> [z, mean, variance]; `instanceNormActivation`. */
+/** Instance norm then an activation: {x} -> [z, stats [N, 2, C]]; `instanceNormActivation`. */
 export const INSTANCE_NORM_ACTIVATION_KERNEL = "CyclebenchInstanceNormActivation";
-/** Its backward pass: {x, mean, variance, dy} -> dx, where dy is the gradient of z. */
+/** Its backward pass: {x, stats, dy} -> dx, where dy is the gradient of z. */
 export const INSTANCE_NORM_ACTIVATION_GRAD_KERNEL = "CyclebenchInstanceNormActivationGrad";
 
 /** The activations the fused kernels apply after the norm. */
@@ -181,7 +183,28 @@ function requireNhwcFloat(kernel: string, x: tf.TensorInfo, others: tf.TensorInf
   }
 }
 
-/** The forward kernels: [act(y), mean, variance] from {x}. */
+/**
+ * Where a program finds the mean and variance of (image `ni`, channel `ci`): the plain kernels'
+ * two [N, C] tensors, or the fused kernels' one [N, 2, C] (means, then variances).
+ */
+function statsOf(fused: boolean): { names: string[]; mean: string; variance: string } {
+  return fused
+    ? {
+      names: ["stats"],
+      mean: "stats[ni * 2 * uniforms.channels + ci]",
+      variance: "stats[(ni * 2 + 1) * uniforms.channels + ci]",
+    }
+    : {
+      names: ["mean", "variance"],
+      mean: "mean[ni * uniforms.channels + ci]",
+      variance: "variance[ni * uniforms.channels + ci]",
+    };
+}
+
+/**
+ * The forward kernels: [act(y), mean, variance] from {x} (plain: three programs), or
+ * [act(y), stats] with stats [N, 2, C] (fused: two programs, the statistics in one).
+ */
 function instanceNorm(
   kernel: string,
   fused: boolean,
@@ -192,8 +215,74 @@ function instanceNorm(
   const { act, alpha } = activationOf(kernel, attrs, fused);
   requireNhwcFloat(kernel, x, []);
   const backend = args.backend as WebGpuRunner;
-  const [n, h, w, c] = x.shape;
+  const [, h, w, c] = x.shape;
   const u = uniforms(h, w, c, attrs.eps, alpha);
+  const stats = fused ? [normStats(backend, x, u)] : plainStats(backend, x, u);
+  const s = statsOf(fused);
+  const y = backend.runWebGPUProgram(
+    new InstanceNormProgram(
+      `y_${act}_${fused}`,
+      x.shape,
+      ["x", ...s.names],
+      undefined,
+      `
+  fn main(index : i32) {
+    if (index < uniforms.size) {
+      let ci = index % uniforms.channels;
+      let ni = index / (uniforms.hw * uniforms.channels);
+      let r = inverseSqrt(${s.variance} + uniforms.eps);
+      let y = (x[index] - ${s.mean}) * r;
+      result[index] = ${ACTIVATE[act]};
+    }
+  }`,
+    ),
+    [x, ...stats],
+    "float32",
+    u,
+  );
+  return [y, ...stats];
+}
+
+/**
+ * The mean and the biased variance per (image, channel) as one [N, 2, C] tensor, in one
+ * program: each workgroup sums x, then (x - mean)^2, exactly as the plain kernels' two programs.
+ */
+function normStats(backend: WebGpuRunner, x: tf.TensorInfo, u: Uniform[]): tf.TensorInfo {
+  const [n, , , c] = x.shape;
+  return backend.runWebGPUProgram(
+    new InstanceNormProgram(
+      "stats",
+      [n, 2, c],
+      ["x"],
+      n * c,
+      `
+  var<workgroup> partSum : array<f32, ${WORKGROUP}>;
+  var<workgroup> partSq : array<f32, ${WORKGROUP}>;
+  fn main(index : i32) {
+    ${REDUCTION_PROLOGUE}
+    {
+      ${workgroupSum([{ part: "partSum", term: "x[at]" }])}
+    }
+    // Every lane reads the sum: the reduction's last step ends with a barrier.
+    let m = partSum[0] / f32(uniforms.hw);
+    {
+      ${workgroupSum([{ part: "partSq", term: "(x[at] - m) * (x[at] - m)" }])}
+    }
+    if (lane == 0) {
+      result[ni * 2 * uniforms.channels + ci] = m;
+      result[(ni * 2 + 1) * uniforms.channels + ci] = partSq[0] / f32(uniforms.hw);
+    }
+  }`,
+    ),
+    [x],
+    "float32",
+    u,
+  );
+}
+
+/** The plain kernels' mean and variance, [N, C] each, one program each. */
+function plainStats(backend: WebGpuRunner, x: tf.TensorInfo, u: Uniform[]): tf.TensorInfo[] {
+  const [n, , , c] = x.shape;
   const mean = backend.runWebGPUProgram(
     new InstanceNormProgram(
       "mean",
@@ -235,43 +324,24 @@ function instanceNorm(
     "float32",
     u,
   );
-  const y = backend.runWebGPUProgram(
-    new InstanceNormProgram(
-      `y_${act}`,
-      x.shape,
-      ["x", "mean", "variance"],
-      undefined,
-      `
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let ci = index % uniforms.channels;
-      let nc = (index / (uniforms.hw * uniforms.channels)) * uniforms.channels + ci;
-      let r = inverseSqrt(variance[nc] + uniforms.eps);
-      let y = (x[index] - mean[nc]) * r;
-      result[index] = ${ACTIVATE[act]};
-    }
-  }`,
-    ),
-    [x, mean, variance],
-    "float32",
-    u,
-  );
-  return [y, mean, variance];
+  return [mean, variance];
 }
 
 /**
- * The backward kernels: dx from {x, mean, variance, dy}; with an activation, dy is the gradient
- * of z = act(y) and the gradient of y is formed on the fly.
+ * The backward kernels: dx from {x, mean, variance, dy} (plain) or {x, stats, dy} (fused, where
+ * dy is the gradient of z = act(y) and the gradient of y is formed on the fly).
  */
 function instanceNormGrad(
   kernel: string,
   fused: boolean,
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
-  const { x, mean, variance, dy } = args.inputs as Record<string, tf.TensorInfo>;
+  const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
+  const s = statsOf(fused);
+  const stats = s.names.map((name) => (args.inputs as Record<string, tf.TensorInfo>)[name]);
   const attrs = args.attrs as unknown as NormAttrs;
   const { act, alpha } = activationOf(kernel, attrs, fused);
-  requireNhwcFloat(kernel, x, [mean, variance, dy]);
+  requireNhwcFloat(kernel, x, [...stats, dy]);
   const backend = args.backend as WebGpuRunner;
   const [n, h, w, c] = x.shape;
   const u = uniforms(h, w, c, attrs.eps, alpha);
@@ -282,11 +352,11 @@ function instanceNormGrad(
     return ${DERIVE[act]};
   }`;
   // mean(g) and mean(g * y) per (image, channel), g the gradient of y: [N, 2, C].
-  const stats = backend.runWebGPUProgram(
+  const means = backend.runWebGPUProgram(
     new InstanceNormProgram(
-      `grad_means_${act}`,
+      `grad_means_${act}_${fused}`,
       [n, 2, c],
-      ["x", "mean", "variance", "dy"],
+      ["x", ...s.names, "dy"],
       n * c,
       `
   var<workgroup> partG : array<f32, ${WORKGROUP}>;
@@ -294,8 +364,8 @@ function instanceNormGrad(
   ${dyOf}
   fn main(index : i32) {
     ${REDUCTION_PROLOGUE}
-    let m = mean[nc];
-    let r = inverseSqrt(variance[nc] + uniforms.eps);
+    let m = ${s.mean};
+    let r = inverseSqrt(${s.variance} + uniforms.eps);
     ${
         workgroupSum([
           { part: "partG", term: gradY("at") },
@@ -309,15 +379,15 @@ function instanceNormGrad(
     }
   }`,
     ),
-    [x, mean, variance, dy],
+    [x, ...stats, dy],
     "float32",
     u,
   );
   const dx = backend.runWebGPUProgram(
     new InstanceNormProgram(
-      `dx_${act}`,
+      `dx_${act}_${fused}`,
       x.shape,
-      ["x", "mean", "variance", "dy", "stats"],
+      ["x", ...s.names, "dy", "means"],
       undefined,
       `
   ${dyOf}
@@ -325,20 +395,19 @@ function instanceNormGrad(
     if (index < uniforms.size) {
       let ci = index % uniforms.channels;
       let ni = index / (uniforms.hw * uniforms.channels);
-      let nc = ni * uniforms.channels + ci;
-      let r = inverseSqrt(variance[nc] + uniforms.eps);
-      let y = (x[index] - mean[nc]) * r;
+      let r = inverseSqrt(${s.variance} + uniforms.eps);
+      let y = (x[index] - ${s.mean}) * r;
       let g = dyOf(dy[index], y);
-      let s = ni * 2 * uniforms.channels + ci;
-      result[index] = r * ((g - stats[s]) - y * stats[s + uniforms.channels]);
+      let at = ni * 2 * uniforms.channels + ci;
+      result[index] = r * ((g - means[at]) - y * means[at + uniforms.channels]);
     }
   }`,
     ),
-    [x, mean, variance, dy, stats],
+    [x, ...stats, dy, means],
     "float32",
     u,
   );
-  (args.backend as { disposeData(id: object): void }).disposeData(stats.dataId);
+  (args.backend as { disposeData(id: object): void }).disposeData(means.dataId);
   return dx;
 }
 
