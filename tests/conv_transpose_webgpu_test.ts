@@ -1,7 +1,8 @@
 /**
- * The transposed convolution on webgpu runs tfjs's `Conv2DBackpropInput` / `Conv2DBackpropFilter`
- * kernels (one program each) instead of our sub-pixel decompositions (issue 18), and agrees with
- * the cpu backend, which runs the decompositions.
+ * The transposed convolution on webgpu runs one program each for its forward and its filter
+ * gradient (the direct kernels of conv2d_webgpu.ts, or tfjs's `Conv2DBackpropInput` /
+ * `Conv2DBackpropFilter` for larger ones) instead of our sub-pixel decompositions (issue 18), and
+ * agrees with the cpu backend, which runs the decompositions.
  */
 import { assert, assertEquals } from "./_assert.ts";
 import { needs } from "./_deps.ts";
@@ -14,10 +15,14 @@ import { tf } from "../lib/tf.ts";
 const gpu = await probeWebGpu();
 
 type Shape = [number, number, number, number];
-/** x, filter [kh, kw, outC, inC], padding, output padding: the ResNet's and the U-Net's. */
+/**
+ * x, filter [kh, kw, outC, inC], padding, output padding: the ResNet's and the U-Net's, and one
+ * with more channels than the direct kernels take (tfjs's kernels).
+ */
 const CASES: Array<[Shape, Shape, number, number]> = [
   [[1, 8, 8, 16], [3, 3, 8, 16], 1, 1],
   [[2, 5, 4, 6], [4, 4, 3, 6], 1, 0],
+  [[1, 5, 5, 40], [3, 3, 40, 40], 1, 1],
 ];
 
 /** y and the gradients of sum(y * r) for x and the filter, with the programs of each part. */
@@ -68,12 +73,21 @@ Deno.test({
           );
           assert(err / scale <= 1e-5, `[${c[0]}] ${name} differs from cpu by ${err / scale}`);
         });
-        assertEquals(got.forward, { Conv2DDerInputProgram: 1 });
+        // The webgpu direct kernel (conv2d_webgpu.ts), transposed, or tfjs's: one program.
+        const small = c[1][2] <= 32;
+        const [forward, filterGrad] = small
+          ? ["DirectConvProgram", "DirectConvProgram"]
+          : ["Conv2DDerInputProgram", "Conv2DDerFilterProgram"];
+        assertEquals(got.forward, { [forward]: 1 });
+        // The forward again (recorded under the tape) and dW, dx as one strided convolution
+        // (besides the loss's mul and sum); no gathers, slices, transposes or concats of the
+        // sub-pixel decomposition.
         const b = got.backward!;
-        // The forward again (recorded under the tape), dW as one program, and no gathers,
-        // slices, transposes or concats of the sub-pixel decomposition.
-        assertEquals(b.Conv2DDerInputProgram, 1, JSON.stringify(b));
-        assertEquals(b.Conv2DDerFilterProgram, 1, JSON.stringify(b));
+        assertEquals(
+          [b[forward] + (small ? 0 : b[filterGrad]), b.Conv2DMMProgram],
+          [2, 1],
+          JSON.stringify(b),
+        );
         for (const k of ["GatherProgram", "SliceProgram", "TransposeProgram", "ConcatProgram"]) {
           assertEquals(b[k], undefined, `${k} in ${JSON.stringify(b)}`);
         }

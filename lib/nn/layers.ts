@@ -360,7 +360,7 @@ function registeredConvGrads(
 /**
  * Conv2d (and its bias) by a backend's direct small-convolution kernels (webgpu:
  * lib/backend/kernels/conv2d_webgpu.ts): one program forward, one for dW, one for dx (the
- * flipped kernel at stride 1, tfjs's `Conv2DBackpropInput` otherwise), one for the bias. At the
+ * transposed kernel), one for the bias. At the
  * channel counts of a small CycleGAN they run 3-10x faster than tfjs's programs on lavapipe
  * (issue 18). Only without nested tapes, as {@link convWithBias}.
  */
@@ -390,15 +390,11 @@ function directConv(
           const conv = registeredConvGrads(dy, sx, sw, stride, pad);
           grads = [conv.x(), conv.filter()];
         } else {
-          const [kh, kw] = sw.shape;
-          const dx = stride === 1
-            ? tf.engine().runKernel(DIRECT_CONV_KERNEL, { x: dy, filter: sw }, {
-              strides: [1, 1],
-              pads: [kh - 1 - p, kw - 1 - p],
-              outShape: sx.shape,
-              flip: true,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor
-            : registeredConvGrads(dy, sx, sw, stride, pad).x();
+          const dx = tf.engine().runKernel(DIRECT_CONV_KERNEL, { x: dy, filter: sw }, {
+            ...geometry,
+            outShape: sx.shape,
+            transpose: true,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
           const dw = tf.engine().runKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, { x: sx, dy }, {
             ...geometry,
             filterShape: sw.shape,

@@ -1,6 +1,7 @@
 /**
  * Small convolutions on WebGPU as direct loops, one program each: the forward convolution (with
- * its bias), its input gradient at stride 1, and its filter gradient (issue 18).
+ * its bias), the transposed convolution (its input gradient, and `ConvTranspose2d`), and the
+ * filter gradient (issue 18).
  *
  * At the channel counts of a small CycleGAN (ngf 4: 3 to 32 channels) tfjs's programs lose to a
  * plain loop: its tiled matMul convolution pads every 32x32 tile of a 3-channel output to 32
@@ -12,11 +13,12 @@
  *
  * Registered for the `webgpu` backend:
  * - `CyclebenchConv2D`: {x [N,H,W,C], filter, bias?} -> [N,OH,OW,K]; attributes `strides`,
- *   `pads` (top, left: the bottom and right ones follow from `outShape`) and `flip`. Unflipped,
- *   filter [kh,kw,C,K] and y = bias + sum x[n, oy*sh+ky-top, ox*sw+kx-left, c] w[ky,kx,c,k];
- *   flipped, filter [kh,kw,K,C] indexed rotated by 180 degrees with its channels swapped, which
- *   makes the kernel the input gradient of a stride-1 convolution (dy convolved, padded by
- *   k-1-pad).
+ *   `pads` (top, left: the bottom and right ones follow from `outShape`) and `transpose`.
+ *   Forward: filter [kh,kw,C,K], y = bias + sum x[n, oy*sh+ky-top, ox*sw+kx-left, c] w[ky,kx,c,k].
+ *   Transposed: filter [kh,kw,K,C] (tfjs's `Conv2DBackpropInput` layout, with the strides and
+ *   pads of the convolution it transposes), y = bias + sum x[n, iy, ix, c] w[ky,kx,k,c] over
+ *   iy*sh = oy+top-ky, ix*sw = ox+left-kx: the input gradient of that convolution, gathered
+ *   per output pixel.
  * - `CyclebenchConv2DFilterGrad`: {x, dy} -> dW [kh,kw,C,K] of y = conv(x, w) (attributes
  *   `strides`, `pads`, `filterShape`).
  *
@@ -100,7 +102,7 @@ interface ConvAttrs {
   strides: [number, number];
   pads: [number, number];
   outShape: [number, number, number, number];
-  flip?: boolean;
+  transpose?: boolean;
 }
 
 function requireFloat(kernel: string, tensors: tf.TensorInfo[]): void {
@@ -113,27 +115,39 @@ function requireFloat(kernel: string, tensors: tf.TensorInfo[]): void {
   }
 }
 
-/** The forward kernel (or, flipped, the stride-1 input gradient). */
+/** The forward kernel, or the transposed one. */
 function directConv(
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
   const { x, filter, bias } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const { strides: [sh, sw], pads: [top, left], outShape, flip = false } = args
+  const { strides: [sh, sw], pads: [top, left], outShape, transpose = false } = args
     .attrs as unknown as ConvAttrs;
   requireFloat(DIRECT_CONV_KERNEL, [x!, filter!]);
   const [n, h, w, c] = x!.shape;
   const [kh, kw, f2, f3] = filter!.shape;
-  // Unflipped the filter is [kh, kw, C, K]; flipped, [kh, kw, K, C].
-  const [fc, k] = flip ? [f3, f2] : [f2, f3];
+  // Forward, the filter is [kh, kw, C, K]; transposed, [kh, kw, K, C].
+  const [fc, k] = transpose ? [f3, f2] : [f2, f3];
   const [on, oh, ow, ok] = outShape;
   if (fc !== c || ok !== k || on !== n || (bias && bias.shape[0] !== k)) {
     throw new Error(
-      `webgpu ${DIRECT_CONV_KERNEL}: x [${x!.shape}], filter [${filter!.shape}] (flip ${flip}) ` +
-        `and output [${outShape}] do not match`,
+      `webgpu ${DIRECT_CONV_KERNEL}: x [${x!.shape}], filter [${filter!.shape}] ` +
+        `(transpose ${transpose}) and output [${outShape}] do not match`,
     );
   }
-  const tap = flip
-    ? `(((${kh - 1} - ky) * ${kw} + (${kw - 1} - kx)) * ${k} + co) * ${c} + ci`
+  // The input row (column) tap ky (kx) reads, or `continue` where it reads none.
+  const source = (o: string, t: string, s: number, pad: number, size: number, i: string) =>
+    transpose
+      ? `let ${i}s = ${o} + ${pad} - ${t};
+        if (${i}s < 0 || ${i}s % ${s} != 0 || ${i}s / ${s} >= ${size}) {
+          continue;
+        }
+        let ${i} = ${i}s / ${s};`
+      : `let ${i} = ${o} * ${s} + ${t} - ${pad};
+        if (${i} < 0 || ${i} >= ${size}) {
+          continue;
+        }`;
+  const tap = transpose
+    ? `((ky * ${kw} + kx) * ${k} + co) * ${c} + ci`
     : `((ky * ${kw} + kx) * ${c} + ci) * ${k} + co`;
   const invocations = n * oh * ow;
   const code = `
@@ -147,15 +161,9 @@ function directConv(
     let ni = rest / ${oh};
     var acc : array<f32, ${k}>;
     for (var ky = 0; ky < ${kh}; ky = ky + 1) {
-      let iy = oy * ${sh} + ky - ${top};
-      if (iy < 0 || iy >= ${h}) {
-        continue;
-      }
+      ${source("oy", "ky", sh, top, h, "iy")}
       for (var kx = 0; kx < ${kw}; kx = kx + 1) {
-        let ix = ox * ${sw} + kx - ${left};
-        if (ix < 0 || ix >= ${w}) {
-          continue;
-        }
+        ${source("ox", "kx", sw, left, w, "ix")}
         let base = ((ni * ${h} + iy) * ${w} + ix) * ${c};
         for (var ci = 0; ci < ${c}; ci = ci + 1) {
           let xv = x[base + ci];
@@ -171,7 +179,7 @@ function directConv(
   }`;
   // "filter" is a WGSL keyword: the filter's buffer is `w`.
   const key = `cyclebench_direct_conv_${[n, h, w, c, kh, kw, k, sh, sw, top, left, oh, ow]}_` +
-    `${flip}_${Boolean(bias)}`;
+    `${transpose}_${Boolean(bias)}`;
   const inputs = bias ? [x!, filter!, bias] : [x!, filter!];
   return (args.backend as WebGpuRunner).runWebGPUProgram(
     new DirectConvProgram(
