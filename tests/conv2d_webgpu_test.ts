@@ -104,8 +104,9 @@ Deno.test("directConvFits() takes small channel counts and little work per invoc
   // 64 channels (ngf 64), or a 256px image's filter gradient: tfjs's tiled programs.
   assert(!directConvFits([1, 70, 70, 64], [7, 7, 64, 64], [1, 64, 64, 64]));
   assert(!directConvFits([1, 262, 262, 3], [7, 7, 3, 4], [1, 256, 256, 4]));
-  // A filter whose input channels are not x's.
+  // A filter whose input channels are not x's; a filter larger than the padded input.
   assert(!directConvFits([1, 8, 8, 4], [3, 3, 5, 4], [1, 6, 6, 4]));
+  assert(!directConvFits([1, 2, 2, 4], [3, 3, 4, 4], [1, 0, 0, 4]));
 });
 
 Deno.test({

@@ -360,9 +360,9 @@ function registeredConvGrads(
 /**
  * Conv2d (and its bias) by a backend's direct small-convolution kernels (webgpu:
  * lib/backend/kernels/conv2d_webgpu.ts): one program forward, one for dW, one for dx (the
- * transposed kernel), one for the bias. At the
- * channel counts of a small CycleGAN they run 3-10x faster than tfjs's programs on lavapipe
- * (issue 18). Only without nested tapes, as {@link convWithBias}.
+ * transposed kernel), one for the bias. At the channel counts of a small CycleGAN they run
+ * 3-10x faster than tfjs's programs on lavapipe (issue 18). Only without nested tapes, as
+ * {@link convWithBias}.
  */
 function directConv(
   stride: number,

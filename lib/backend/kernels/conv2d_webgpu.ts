@@ -43,8 +43,8 @@ const MAX_WORK_PER_INVOCATION = 1 << 16;
 
 /**
  * Whether the direct kernels take a convolution of x [N,H,W,C] by a filter [kh,kw,C,K] to an
- * output [N,OH,OW,K]: at most 32 channels in and out, and at most 65536 multiply-adds per
- * invocation in the forward pass and the filter gradient alike.
+ * output [N,OH,OW,K]: a non-empty output, at most 32 channels in and out, and at most 65536
+ * multiply-adds per invocation in the forward pass and the filter gradient alike.
  *
  * @example
  * ```ts
@@ -59,7 +59,8 @@ export function directConvFits(
 ): boolean {
   const [kh, kw, c, k] = filterShape;
   const [n, oh, ow] = outShape;
-  return c <= MAX_CHANNELS && k <= MAX_CHANNELS && xShape[3] === c &&
+  // An empty or negative output is tfjs's to refuse with its own message.
+  return n > 0 && oh > 0 && ow > 0 && c <= MAX_CHANNELS && k <= MAX_CHANNELS && xShape[3] === c &&
     kh * kw * c * k <= MAX_WORK_PER_INVOCATION && n * oh * ow * k <= MAX_WORK_PER_INVOCATION;
 }
 

@@ -36,7 +36,7 @@ export const INSTANCE_NORM_ACTIVATION_KERNEL = "CyclebenchInstanceNormActivation
 export const INSTANCE_NORM_ACTIVATION_GRAD_KERNEL = "CyclebenchInstanceNormActivationGrad";
 
 /** The activations the fused kernels apply after the norm. */
-export type NormActivation = "linear" | "relu" | "leakyrelu";
+type NormActivation = "linear" | "relu" | "leakyrelu";
 
 /**
  * WGSL for z from y (`y` in scope): tfjs's own unary ReLU and LeakyReLU expressions, so the
