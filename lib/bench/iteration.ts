@@ -179,8 +179,8 @@ const CONV_KERNELS = new Set(["Conv2D", "FusedConv2D", "CyclebenchConv2D"]);
 /**
  * Multiply-add FLOPs (x2) of the convolution kernels one forward pass of `net` runs, whichever
  * kernels the backend picks: forward convolutions, and the transposed convolutions that run as
- * `Conv2DBackpropInput` (webgpu, native; cpu and wasm run them as forward convolutions of the
- * same FLOPs).
+ * `Conv2DBackpropInput` or the webgpu direct transposed kernel (webgpu, native; cpu and wasm run
+ * them as forward convolutions of the same FLOPs).
  */
 export async function forwardFlops(net: Network, size: number): Promise<number> {
   const x = tf.zeros([1, size, size, net.inputChannels]) as tf.Tensor4D;
@@ -195,7 +195,7 @@ export async function forwardFlops(net: Network, size: number): Promise<number> 
     if (CONV_KERNELS.has(k.name)) {
       // Each output takes kh * kw * in multiply-adds.
       flops += 2 * count(k.outputShapes[0]) * kh * kw * filterIn;
-    } else if (k.name === "Conv2DBackpropInput") {
+    } else if (k.name === "Conv2DBackpropInput" || k.name === "CyclebenchConv2DTranspose") {
       // A transposed convolution: each input (dy) value spreads to kh * kw * out values; the
       // filter is [kh, kw, out, in].
       flops += 2 * count(k.inputShapes[0]) * kh * kw * filterIn;

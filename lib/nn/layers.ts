@@ -17,6 +17,7 @@ import {
   convTranspose2d as kitConvTranspose2d,
   DIRECT_CONV_FILTER_GRAD_KERNEL,
   DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
   directConvFits,
 } from "../backend/kernels/mod.ts";
 import type { Rng } from "./rng.ts";
@@ -390,10 +391,9 @@ function directConv(
           const conv = registeredConvGrads(dy, sx, sw, stride, pad);
           grads = [conv.x(), conv.filter()];
         } else {
-          const dx = tf.engine().runKernel(DIRECT_CONV_KERNEL, { x: dy, filter: sw }, {
+          const dx = tf.engine().runKernel(DIRECT_CONV_TRANSPOSE_KERNEL, { x: dy, filter: sw }, {
             ...geometry,
             outShape: sx.shape,
-            transpose: true,
           } as unknown as tf.NamedAttrMap) as tf.Tensor;
           const dw = tf.engine().runKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, { x: sx, dy }, {
             ...geometry,

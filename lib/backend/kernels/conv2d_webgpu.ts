@@ -12,13 +12,13 @@
  * channel loops.
  *
  * Registered for the `webgpu` backend:
- * - `CyclebenchConv2D`: {x [N,H,W,C], filter, bias?} -> [N,OH,OW,K]; attributes `strides`,
- *   `pads` (top, left: the bottom and right ones follow from `outShape`) and `transpose`.
- *   Forward: filter [kh,kw,C,K], y = bias + sum x[n, oy*sh+ky-top, ox*sw+kx-left, c] w[ky,kx,c,k].
- *   Transposed: filter [kh,kw,K,C] (tfjs's `Conv2DBackpropInput` layout, with the strides and
- *   pads of the convolution it transposes), y = bias + sum x[n, iy, ix, c] w[ky,kx,k,c] over
- *   iy*sh = oy+top-ky, ix*sw = ox+left-kx: the input gradient of that convolution, gathered
- *   per output pixel.
+ * - `CyclebenchConv2D`: {x [N,H,W,C], filter [kh,kw,C,K], bias?} -> [N,OH,OW,K]; attributes
+ *   `strides`, `pads` (top, left: the bottom and right ones follow from `outShape`);
+ *   y = bias + sum x[n, oy*sh+ky-top, ox*sw+kx-left, c] w[ky,kx,c,k].
+ * - `CyclebenchConv2DTranspose`: the same inputs and attributes with the filter [kh,kw,K,C]
+ *   (tfjs's `Conv2DBackpropInput` layout, with the strides and pads of the convolution it
+ *   transposes); y = bias + sum x[n, iy, ix, c] w[ky,kx,k,c] over iy*sh = oy+top-ky,
+ *   ix*sw = ox+left-kx: the input gradient of that convolution, gathered per output pixel.
  * - `CyclebenchConv2DFilterGrad`: {x, dy} -> dW [kh,kw,C,K] of y = conv(x, w) (attributes
  *   `strides`, `pads`, `filterShape`).
  *
@@ -28,8 +28,10 @@
  */
 import { tf } from "../../tf.ts";
 
-/** The forward (and stride-1 input-gradient) kernel. */
+/** The forward kernel. */
 export const DIRECT_CONV_KERNEL = "CyclebenchConv2D";
+/** The transposed kernel (a convolution's input gradient; `ConvTranspose2d`). */
+export const DIRECT_CONV_TRANSPOSE_KERNEL = "CyclebenchConv2DTranspose";
 /** The filter-gradient kernel. */
 export const DIRECT_CONV_FILTER_GRAD_KERNEL = "CyclebenchConv2DFilterGrad";
 
@@ -103,7 +105,6 @@ interface ConvAttrs {
   strides: [number, number];
   pads: [number, number];
   outShape: [number, number, number, number];
-  transpose?: boolean;
 }
 
 function requireFloat(kernel: string, tensors: tf.TensorInfo[]): void {
@@ -118,12 +119,13 @@ function requireFloat(kernel: string, tensors: tf.TensorInfo[]): void {
 
 /** The forward kernel, or the transposed one. */
 function directConv(
+  transpose: boolean,
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
+  const kernel = transpose ? DIRECT_CONV_TRANSPOSE_KERNEL : DIRECT_CONV_KERNEL;
   const { x, filter, bias } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const { strides: [sh, sw], pads: [top, left], outShape, transpose = false } = args
-    .attrs as unknown as ConvAttrs;
-  requireFloat(DIRECT_CONV_KERNEL, [x!, filter!]);
+  const { strides: [sh, sw], pads: [top, left], outShape } = args.attrs as unknown as ConvAttrs;
+  requireFloat(kernel, [x!, filter!]);
   const [n, h, w, c] = x!.shape;
   const [kh, kw, f2, f3] = filter!.shape;
   // Forward, the filter is [kh, kw, C, K]; transposed, [kh, kw, K, C].
@@ -131,8 +133,8 @@ function directConv(
   const [on, oh, ow, ok] = outShape;
   if (fc !== c || ok !== k || on !== n || (bias && bias.shape[0] !== k)) {
     throw new Error(
-      `webgpu ${DIRECT_CONV_KERNEL}: x [${x!.shape}], filter [${filter!.shape}] ` +
-        `(transpose ${transpose}) and output [${outShape}] do not match`,
+      `webgpu ${kernel}: x [${x!.shape}], filter [${filter!.shape}] and output ` +
+        `[${outShape}] do not match`,
     );
   }
   // The input row (column) tap ky (kx) reads, or `continue` where it reads none.
@@ -260,7 +262,7 @@ function directConvFilterGrad(
 }
 
 /**
- * Registers both kernels for the `webgpu` backend (idempotent); `conv2d` (lib/nn/layers.ts)
+ * Registers the three kernels for the `webgpu` backend (idempotent); `conv2d` (lib/nn/layers.ts)
  * then runs the convolutions {@link directConvFits} takes through them.
  *
  * @example
@@ -275,7 +277,12 @@ export function installWebGpuDirectConv(): void {
   tf.registerKernel({
     kernelName: DIRECT_CONV_KERNEL,
     backendName: "webgpu",
-    kernelFunc: directConv as unknown as tf.KernelFunc,
+    kernelFunc: ((args: never) => directConv(false, args)) as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: DIRECT_CONV_TRANSPOSE_KERNEL,
+    backendName: "webgpu",
+    kernelFunc: ((args: never) => directConv(true, args)) as unknown as tf.KernelFunc,
   });
   tf.registerKernel({
     kernelName: DIRECT_CONV_FILTER_GRAD_KERNEL,
@@ -297,5 +304,6 @@ export function installWebGpuDirectConv(): void {
 export function uninstallWebGpuDirectConv(): void {
   if (tf.getKernel(DIRECT_CONV_KERNEL, "webgpu") === undefined) return;
   tf.unregisterKernel(DIRECT_CONV_KERNEL, "webgpu");
+  tf.unregisterKernel(DIRECT_CONV_TRANSPOSE_KERNEL, "webgpu");
   tf.unregisterKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, "webgpu");
 }

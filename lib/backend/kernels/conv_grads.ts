@@ -29,6 +29,7 @@ import { builtin, type GradientSlot, install, isInstalled, uninstall } from "./_
 import {
   DIRECT_CONV_FILTER_GRAD_KERNEL,
   DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
   directConvFits,
 } from "./conv2d_webgpu.ts";
 import {
@@ -102,11 +103,10 @@ export function conv2dInputGrad(
   const direct = kernelAttrs(options);
   if (direct && smallOnWebGpu(options.inShape, filter.shape, dy.shape)) {
     const { top, left } = options.pad;
-    return tf.engine().runKernel(DIRECT_CONV_KERNEL, { x: dy, filter }, {
+    return tf.engine().runKernel(DIRECT_CONV_TRANSPOSE_KERNEL, { x: dy, filter }, {
       strides: direct.strides,
       pads: [top, left],
       outShape: [...options.inShape],
-      transpose: true,
     } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
   if (direct) {

@@ -79,6 +79,7 @@ export {
 export {
   DIRECT_CONV_FILTER_GRAD_KERNEL,
   DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
   directConvFits,
   installWebGpuDirectConv,
   uninstallWebGpuDirectConv,
