@@ -13,8 +13,11 @@ import {
   initConvWeight,
   initStd,
   instanceNorm,
+  instanceNormActivation,
+  instanceNormModule,
   instantiate,
   leakyRelu,
+  leakyReluModule,
   namedParameters,
   normModule,
   orthogonal,
@@ -23,6 +26,7 @@ import {
   relu,
   reluModule,
   Rng,
+  Scope,
   sequential,
   tanh,
   torchToTfjs,
@@ -138,6 +142,71 @@ Deno.test("instanceNorm() matches autodiff through tf.moments, values and gradie
     () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(instanceNorm(t as tf.Tensor4D), r)))(x),
   );
   tf.dispose([x, r, yRef, y, gRef, g]);
+});
+
+Deno.test("instanceNormActivation() is the activation of instanceNorm() on cpu, values and gradients", () => {
+  const x = seeded([2, 5, 4, 3], 21, 2) as tf.Tensor4D;
+  const r = seeded([2, 5, 4, 3], 22);
+  for (
+    const [act, plain] of [
+      [{ kind: "relu" } as const, (t: tf.Tensor4D) => relu(instanceNorm(t))],
+      [{ kind: "leakyRelu", slope: 0.2 } as const, (t: tf.Tensor4D) => leakyRelu(instanceNorm(t))],
+    ] as const
+  ) {
+    const loss = (f: (t: tf.Tensor4D) => tf.Tensor4D) => (t: tf.Tensor) =>
+      tf.sum(tf.mul(f(t as tf.Tensor4D), r));
+    const fused = (t: tf.Tensor4D) => instanceNormActivation(t, act);
+    const y = fused(x);
+    const ref = plain(x);
+    assert(y.dataSync().some((v) => v < 0) === (act.kind === "leakyRelu"), act.kind);
+    assertEquals(maxAbsDiff(y, ref), 0, `${act.kind} values`);
+    const [g, gRef] = [tf.grad(loss(fused))(x), tf.grad(loss(plain))(x)];
+    assertEquals(maxAbsDiff(g, gRef), 0, `${act.kind} gradients`);
+    assertNoLeak(`instanceNormActivation() ${act.kind}`, () => fused(x));
+    assertNoLeak(`instanceNormActivation() ${act.kind} gradient`, () => tf.grad(loss(fused))(x));
+    tf.dispose([y, ref, g, gRef]);
+  }
+  tf.dispose([x, r]);
+});
+
+Deno.test("sequential() runs an instance norm and the activation after it as one fused step", () => {
+  const relus = reluModule();
+  const leaky = leakyReluModule(0.2);
+  assertEquals(relus.activation, { kind: "relu" });
+  assertEquals(leaky.activation, { kind: "leakyRelu", slope: 0.2 });
+  const norm = instanceNormModule(3);
+  assertEquals(norm.fuseNext!(conv2dModule(3, 3, { kernel: 1 })), undefined);
+  // A norm whose fused step is marked, to see which layers `sequential` ran as one.
+  const calls: string[] = [];
+  const marked = {
+    ...norm,
+    fuseNext(next: typeof norm) {
+      const f = norm.fuseNext!(next);
+      return f && ((x: tf.Tensor4D, s: Scope) => {
+        calls.push(`${s.path}+${next.type}`);
+        return f(x, s);
+      });
+    },
+  };
+  const m = sequential([marked, relus, marked, conv2dModule(3, 3, { kernel: 1 }), marked, leaky]);
+  const w = seeded([1, 1, 3, 3], 23) as tf.Tensor4D;
+  const bias = tf.zeros([3]);
+  const ctx = {
+    tensors: new Map<string, tf.Tensor>([["3.weight", w], ["3.bias", bias]]),
+    buffers: new Map(),
+    training: true,
+    updateBuffers: true,
+  };
+  const x = seeded([1, 4, 4, 3], 24) as tf.Tensor4D;
+  const y = m.forward(x, new Scope(ctx, ""));
+  assertEquals(calls, ["0+ReLU", "4+LeakyReLU"]);
+  const ref = leakyRelu(
+    instanceNorm(conv2d(instanceNorm(relu(instanceNorm(x))), w, { bias: bias as tf.Tensor1D })),
+  );
+  assertEquals(maxAbsDiff(y, ref), 0);
+  // A Sequential leaves its intermediates to the caller's tidy (`Network.apply` has one).
+  assertNoLeak("sequential() fused", () => tf.tidy(() => m.forward(x, new Scope(ctx, ""))));
+  tf.dispose([w, bias, x, y, ref]);
 });
 
 Deno.test("batchNorm() trains on batch stats and updates running stats as PyTorch", () => {

@@ -8,7 +8,14 @@ import { runScript } from "./_cli.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { probeWebGpu } from "../lib/backend/webgpu.ts";
 import { countPrograms, startProgramCounter } from "../lib/backend/webgpu_programs.ts";
-import { benchIteration, DISPATCH_CONFIG, programCounts } from "../lib/bench/iteration.ts";
+import {
+  benchIteration,
+  DISPATCH_CONFIG,
+  forwardFlops,
+  programCounts,
+} from "../lib/bench/iteration.ts";
+import { defineG } from "../lib/generators/mod.ts";
+import { Rng } from "../lib/nn/rng.ts";
 import { tf } from "../lib/tf.ts";
 
 const gpu = await probeWebGpu();
@@ -135,3 +142,20 @@ Deno.test("bench --dispatches without --backend webgpu --iterations is a usage e
     assertMatch(r.stderr, /^error: --dispatches counts the GPU programs of training iterations/);
   }
 });
+
+Deno.test(onGpu({
+  name: "forwardFlops() counts the same FLOPs on webgpu (its own conv kernels) as on cpu",
+  fn: async () => {
+    const flops: number[] = [];
+    for (const backend of ["cpu", "webgpu"] as const) {
+      await selectBackend(backend);
+      const g = defineG("resnet_6blocks", new Rng(0), { ngf: 4, label: "G" });
+      flops.push(await forwardFlops(g, 32));
+      g.dispose();
+    }
+    // c7s1-4, d8, d16, 12 R16 convs, u8, u4 (transposed), c7s1-3 at 32px.
+    const expected = 2 * (32 * 32 * 4 * 49 * 3 + 16 * 16 * 8 * 9 * 4 + 8 * 8 * 16 * 9 * 8 +
+      12 * 8 * 8 * 16 * 9 * 16 + 8 * 8 * 16 * 9 * 8 + 16 * 16 * 8 * 9 * 4 + 32 * 32 * 3 * 49 * 4);
+    assertEquals(flops, [expected, expected]);
+  },
+}));

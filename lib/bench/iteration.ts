@@ -170,7 +170,18 @@ export interface PytorchSide {
   foreignCoresMedian?: number;
 }
 
-/** Multiply-add FLOPs (x2) of the Conv2D kernels one forward pass of `net` runs. */
+/**
+ * Kernels that run a forward convolution: tfjs's, its fused one (with a bias) and the webgpu
+ * direct kernel (lib/backend/kernels/conv2d_webgpu.ts); inputs x, filter [kh, kw, in, out].
+ */
+const CONV_KERNELS = new Set(["Conv2D", "FusedConv2D", "CyclebenchConv2D"]);
+
+/**
+ * Multiply-add FLOPs (x2) of the convolution kernels one forward pass of `net` runs, whichever
+ * kernels the backend picks: forward convolutions, and the transposed convolutions that run as
+ * `Conv2DBackpropInput` or the webgpu direct transposed kernel (webgpu, native; cpu and wasm run
+ * them as forward convolutions of the same FLOPs).
+ */
 export async function forwardFlops(net: Network, size: number): Promise<number> {
   const x = tf.zeros([1, size, size, net.inputChannels]) as tf.Tensor4D;
   let flops = 0;
@@ -178,12 +189,17 @@ export async function forwardFlops(net: Network, size: number): Promise<number> 
     const y = net.apply(x, { training: true, rng: new Rng(0) });
     y.dispose();
   });
+  const count = (shape: readonly number[] | undefined) => (shape ?? []).reduce((a, b) => a * b, 1);
   for (const k of info.kernels) {
-    if (k.name !== "Conv2D") continue;
-    const [, , kh = 1, kw = 1] = [0, 0, ...(k.inputShapes[1] ?? [])] as number[];
-    const cin = (k.inputShapes[1] ?? [])[2] ?? 0;
-    const out = k.outputShapes[0] ?? [];
-    flops += 2 * out.reduce((a, b) => a * b, 1) * kh * kw * cin;
+    const [kh = 1, kw = 1, filterIn = 0] = (k.inputShapes[1] ?? []) as number[];
+    if (CONV_KERNELS.has(k.name)) {
+      // Each output takes kh * kw * in multiply-adds.
+      flops += 2 * count(k.outputShapes[0]) * kh * kw * filterIn;
+    } else if (k.name === "Conv2DBackpropInput" || k.name === "CyclebenchConv2DTranspose") {
+      // A transposed convolution: each input (dy) value spreads to kh * kw * out values; the
+      // filter is [kh, kw, out, in].
+      flops += 2 * count(k.inputShapes[0]) * kh * kw * filterIn;
+    }
   }
   x.dispose();
   return flops;

@@ -13,7 +13,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { convTranspose2d as kitConvTranspose2d } from "../backend/kernels/mod.ts";
+import {
+  convTranspose2d as kitConvTranspose2d,
+  DIRECT_CONV_FILTER_GRAD_KERNEL,
+  DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
+  directConvFits,
+} from "../backend/kernels/mod.ts";
 import type { Rng } from "./rng.ts";
 
 /** PyTorch's default `eps` for InstanceNorm2d and BatchNorm2d. */
@@ -94,16 +100,110 @@ const fusedInstanceNormDefault = fusedInstanceNormOp(NORM_EPS);
  * InstanceNorm2d as the official `--norm instance`: no affine parameters, no running statistics
  * (so training and eval behave alike), biased variance, eps 1e-5. The gradient is the closed
  * form, checked against autodiff through `tf.moments` in the tests. On a backend with a fused
- * instance-norm kernel (native: oneDNN) forward and backward are one kernel each.
+ * instance-norm kernel (native: oneDNN) forward and backward are one kernel each; on webgpu the
+ * kernels of {@link instanceNormActivation}, without an activation.
  */
 export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf.Tensor4D {
   const eps = options.eps ?? NORM_EPS;
+  if (hasFusedNormActivation(x)) {
+    // Two programs forward where the plain kernels take three (webgpu).
+    return tf.tidy(() => fusedInstanceNormActivationOp(eps, undefined)(x));
+  }
   if (tf.getKernel(FUSED_NORM, tf.getBackend()) && x.dtype === "float32") {
     return tf.tidy(() =>
       (eps === NORM_EPS ? fusedInstanceNormDefault : fusedInstanceNormOp(eps))(x)
     );
   }
   return tf.tidy(() => (eps === NORM_EPS ? instanceNormDefault : instanceNormOp(eps))(x));
+}
+
+/** An activation that {@link instanceNormActivation} applies after the norm. */
+export type NormActivation = { kind: "relu" } | { kind: "leakyRelu"; slope: number };
+
+/**
+ * Kernel names of a backend's instance norm with the activation folded in (webgpu:
+ * lib/backend/kernels/instance_norm_webgpu.ts): {x} -> [act(y), stats [N, 2, C]] and
+ * {x, stats, dy} -> dx.
+ */
+const FUSED_NORM_ACT = "CyclebenchInstanceNormActivation";
+const FUSED_NORM_ACT_GRAD = "CyclebenchInstanceNormActivationGrad";
+
+function applyActivation(y: tf.Tensor4D, activation: NormActivation): tf.Tensor4D {
+  return activation.kind === "relu" ? relu(y) : leakyRelu(y, activation.slope);
+}
+
+/**
+ * Instance norm and activation (none: `undefined`) as one kernel forward and one backward.
+ */
+function fusedInstanceNormActivationOp(
+  eps: number,
+  activation: NormActivation | undefined,
+): (x: tf.Tensor4D) => tf.Tensor4D {
+  const attrs = activation === undefined
+    ? { eps, activation: "linear", alpha: 0 }
+    : activation.kind === "relu"
+    ? { eps, activation: "relu", alpha: 0 }
+    : { eps, activation: "leakyrelu", alpha: activation.slope };
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    const [z, stats] = tf.engine().runKernel(FUSED_NORM_ACT, { x }, attrs) as tf.Tensor[];
+    save([x, stats]);
+    return {
+      value: z as tf.Tensor4D,
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, stats] = saved;
+        if (gradientDepth() > 0) {
+          // Under an outer tape: the forward only fuses without nested tapes, so this is a
+          // gradient taken through a tensor recorded before an inner tape. The outer tape must
+          // see ops it can differentiate: the gradient of the unfused pair, whose second
+          // order is `instanceNorm`'s.
+          return tf.grad((a: tf.Tensor) => {
+            const y = instanceNorm(a as tf.Tensor4D, { eps });
+            return activation === undefined ? y : applyActivation(y, activation);
+          })(sx, dz);
+        }
+        return tf.engine().runKernel(
+          FUSED_NORM_ACT_GRAD,
+          { x: sx, stats, dy: dz },
+          attrs,
+        ) as tf.Tensor;
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * Whether `x` goes through the fused norm kernels: the backend has them, x is float32, and no
+ * nested tapes record (WGAN-GP's double backprop keeps the kernels with a second-order path).
+ */
+function hasFusedNormActivation(x: tf.Tensor): boolean {
+  return tf.getKernel(FUSED_NORM_ACT, tf.getBackend()) !== undefined && x.dtype === "float32" &&
+    gradientDepth() <= 1;
+}
+
+/** How many gradient tapes are recording (tfjs's engine state; 2 inside a double backprop). */
+function gradientDepth(): number {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
+}
+
+/**
+ * `activation(instanceNorm(x))`: the official networks' norm layer and the ReLU or LeakyReLU
+ * after it. On a backend with the fused kernels (webgpu) that is one kernel forward and one
+ * backward, sparing the activation's GPU programs (issue 18: a small CycleGAN iteration on a
+ * GPU is bound by its number of programs); elsewhere, and under nested gradient tapes (WGAN-GP's
+ * gradient penalty, whose second-order path `instanceNorm` keeps), it is the two ops themselves.
+ */
+export function instanceNormActivation(
+  x: tf.Tensor4D,
+  activation: NormActivation,
+  options: { eps?: number } = {},
+): tf.Tensor4D {
+  const eps = options.eps ?? NORM_EPS;
+  if (hasFusedNormActivation(x)) {
+    return tf.tidy(() => fusedInstanceNormActivationOp(eps, activation)(x));
+  }
+  return tf.tidy(() => applyActivation(instanceNorm(x, { eps }), activation));
 }
 
 /** BatchNorm2d's parameters and running statistics, all of shape [C]. */
@@ -214,12 +314,126 @@ export function conv2d(
   const p = options.padding ?? 0;
   checkChannels("conv2d", x, weight.shape[2]);
   return tf.tidy(() => {
-    const pad: "valid" | [[0, 0], [number, number], [number, number], [0, 0]] = p === 0
-      ? "valid"
-      : [[0, 0], [p, p], [p, p], [0, 0]];
+    const pad: ConvPad = p === 0 ? "valid" : [[0, 0], [p, p], [p, p], [0, 0]];
+    if (x.dtype === "float32" && gradientDepth() <= 1) {
+      const [n, h, w] = x.shape;
+      const [kh, kw, , k] = weight.shape;
+      const out = [n, (h + 2 * p - kh) / stride + 1, (w + 2 * p - kw) / stride + 1, k]
+        .map(Math.floor) as [number, number, number, number];
+      if (
+        tf.getKernel(DIRECT_CONV_KERNEL, tf.getBackend()) &&
+        directConvFits(x.shape, weight.shape, out)
+      ) {
+        const op = directConv(stride, p, out, pad);
+        return options.bias ? op(x, weight, options.bias) : op(x, weight);
+      }
+      if (options.bias && hasBiasGradKernel(x)) {
+        return convWithBias(stride, pad)(x, weight, options.bias);
+      }
+    }
     const y = tf.conv2d(x, weight, stride, pad);
     return options.bias ? addBias(y, options.bias) : y;
   });
+}
+
+/** tfjs's explicit padding of {@link conv2d}'s symmetric `p`. */
+type ConvPad = "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+
+/**
+ * dx and dW of `tf.conv2d(x, weight, stride, pad)` by the registered `Conv2D` gradient (tfjs's
+ * on webgpu), as thunks: ops an outer tape can differentiate.
+ */
+function registeredConvGrads(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  stride: number,
+  pad: ConvPad,
+): Record<"x" | "filter", () => tf.Tensor> {
+  const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC", dilations: [1, 1] };
+  return tf.getGradient("Conv2D")!.gradFunc(
+    dy,
+    [x, weight],
+    attrs as unknown as tf.NamedAttrMap,
+  ) as Record<"x" | "filter", () => tf.Tensor>;
+}
+
+/**
+ * Conv2d (and its bias) by a backend's direct small-convolution kernels (webgpu:
+ * lib/backend/kernels/conv2d_webgpu.ts): one program forward, one for dW, one for dx (the
+ * transposed kernel), one for the bias. At the channel counts of a small CycleGAN they run
+ * 3-10x faster than tfjs's programs on lavapipe (issue 18). Only without nested tapes, as
+ * {@link convWithBias}.
+ */
+function directConv(
+  stride: number,
+  p: number,
+  outShape: [number, number, number, number],
+  pad: ConvPad,
+): (x: tf.Tensor4D, weight: tf.Tensor4D, bias?: tf.Tensor1D) => tf.Tensor4D {
+  const geometry = { strides: [stride, stride], pads: [p, p] };
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [x, weight, bias] = args.slice(0, -1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D?];
+    save([x, weight]);
+    const inputs: tf.NamedTensorMap = bias ? { x, filter: weight, bias } : { x, filter: weight };
+    return {
+      value: tf.engine().runKernel(DIRECT_CONV_KERNEL, inputs, {
+        ...geometry,
+        outShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
+        let grads: tf.Tensor[];
+        if (gradientDepth() > 0) {
+          // Under an outer tape (a gradient through a tensor recorded before an inner tape):
+          // ops it can differentiate.
+          const conv = registeredConvGrads(dy, sx, sw, stride, pad);
+          grads = [conv.x(), conv.filter()];
+        } else {
+          const dx = tf.engine().runKernel(DIRECT_CONV_TRANSPOSE_KERNEL, { x: dy, filter: sw }, {
+            ...geometry,
+            outShape: sx.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const dw = tf.engine().runKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, { x: sx, dy }, {
+            ...geometry,
+            filterShape: sw.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          grads = [dx, dw];
+        }
+        return bias ? [...grads, biasGrad(dy as tf.Tensor4D)] : grads;
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D, weight: tf.Tensor4D, bias?: tf.Tensor1D) => tf.Tensor4D;
+}
+
+/**
+ * Conv2d and its bias as one op: on a backend with the one-program bias gradient (webgpu) the
+ * forward is tfjs's fused convolution, one program where the conv and the add are two (issue
+ * 18). The gradient is the `Conv2D` gradient registered (tfjs's on webgpu) and the bias kernel.
+ * Only without nested tapes: WGAN-GP's double backprop keeps the separate ops and their
+ * second-order gradients.
+ */
+function convWithBias(
+  stride: number,
+  pad: ConvPad,
+): (x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, weight, bias, save] = args as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.GradSaveFunc,
+    ];
+    save([x, weight]);
+    return {
+      value: tf.fused.conv2d({ x, filter: weight, strides: stride, pad, bias }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const conv = registeredConvGrads(dy, saved[0], saved[1], stride, pad);
+        return [conv.x(), conv.filter(), biasGrad(dy as tf.Tensor4D)];
+      },
+    };
+  }) as unknown as (x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 }
 
 /** Options of {@link convTranspose2d}. */
@@ -259,21 +473,26 @@ export function convTranspose2d(
 /** A backend's one-kernel bias gradient (webgpu: lib/backend/kernels/bias_grad_webgpu.ts). */
 const BIAS_GRAD = "CyclebenchBiasGrad";
 
-/** y + bias where the backend has no bias-gradient kernel, as `tf.add`. */
+/** Whether the backend has the one-program bias gradient, for `x`'s dtype. */
+function hasBiasGradKernel(x: tf.Tensor): boolean {
+  return tf.getKernel(BIAS_GRAD, tf.getBackend()) !== undefined && x.dtype === "float32";
+}
+
+/** The bias's gradient: the sum of dy over N, H, W, by the backend's kernel. */
+function biasGrad(dy: tf.Tensor4D): tf.Tensor {
+  // Under an outer tape (double backprop) the bias gradient must be made of ops it can
+  // differentiate: tfjs's own sum.
+  return gradientDepth() > 0
+    ? tf.sum(dy, [0, 1, 2])
+    : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
+}
+
+/** y + bias where the backend has the bias-gradient kernel, as `tf.add`. */
 const addBiasFused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [y, bias] = args as [tf.Tensor4D, tf.Tensor1D];
   return {
     value: tf.add(y, bias) as tf.Tensor4D,
-    gradFunc: (dy: tf.Tensor) => {
-      const depth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state
-        .gradientDepth;
-      // Under an outer tape (double backprop) the bias gradient must be made of ops it can
-      // differentiate: tfjs's own sum.
-      const db = depth > 0
-        ? tf.sum(dy, [0, 1, 2])
-        : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
-      return [tf.reshape(dy, y.shape), db];
-    },
+    gradFunc: (dy: tf.Tensor) => [tf.reshape(dy, y.shape), biasGrad(dy as tf.Tensor4D)],
   };
 }) as unknown as (y: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 
@@ -282,10 +501,7 @@ const addBiasFused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
  * one program instead of tfjs's transpose and reduction; elsewhere it is `tf.add` itself.
  */
 function addBias(y: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  if (tf.getKernel(BIAS_GRAD, tf.getBackend()) && y.dtype === "float32") {
-    return addBiasFused(y, bias);
-  }
-  return tf.add(y, bias) as tf.Tensor4D;
+  return hasBiasGradKernel(y) ? addBiasFused(y, bias) : tf.add(y, bias) as tf.Tensor4D;
 }
 
 /**

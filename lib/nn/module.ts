@@ -23,7 +23,9 @@ import {
   convTranspose2d,
   dropout,
   instanceNorm,
+  instanceNormActivation,
   leakyRelu,
+  type NormActivation,
   reflectionPad,
   relu,
   tanh,
@@ -144,6 +146,14 @@ export interface Module {
   readonly children: readonly (readonly [string, Module])[];
   /** The forward pass. */
   forward(x: tf.Tensor4D, scope: Scope): tf.Tensor4D;
+  /** The activation this module applies (ReLU, LeakyReLU), for a norm before it to fold in. */
+  readonly activation?: NormActivation;
+  /**
+   * This module and `next` as one forward pass (in this module's scope), where the pair has a
+   * fused form: an instance norm and the activation after it. Undefined where it has none;
+   * {@link runSequence} uses it. The result must equal running the two in turn.
+   */
+  fuseNext?(next: Module): ((x: tf.Tensor4D, scope: Scope) => tf.Tensor4D) | undefined;
 }
 
 function leaf(
@@ -227,14 +237,25 @@ export function convTranspose2dModule(
 
 /** InstanceNorm2d(C) without affine parameters or running statistics (official `instance`). */
 export function instanceNormModule(channels: number): Module {
-  return leaf(
-    "InstanceNorm2d",
-    `${channels}, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False`,
-    (x) => {
-      checkNormChannels("InstanceNorm2d", x, channels);
-      return instanceNorm(x);
+  return {
+    ...leaf(
+      "InstanceNorm2d",
+      `${channels}, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False`,
+      (x) => {
+        checkNormChannels("InstanceNorm2d", x, channels);
+        return instanceNorm(x);
+      },
+    ),
+    // Norm and activation in one kernel where the backend has it (webgpu: issue 18).
+    fuseNext(next: Module) {
+      const activation = next.activation;
+      if (activation === undefined) return undefined;
+      return (x: tf.Tensor4D) => {
+        checkNormChannels("InstanceNorm2d", x, channels);
+        return instanceNormActivation(x, activation);
+      };
     },
-  );
+  };
 }
 
 /** BatchNorm2d(C), affine, with running statistics (official `batch`). */
@@ -304,12 +325,15 @@ export function reflectionPadModule(pad: number): Module {
 
 /** ReLU (printed as the official `ReLU(inplace=True)`). */
 export function reluModule(): Module {
-  return leaf("ReLU", "inplace=True", (x) => relu(x));
+  return { ...leaf("ReLU", "inplace=True", (x) => relu(x)), activation: { kind: "relu" } };
 }
 
 /** LeakyReLU(0.2) (printed as the official `LeakyReLU(negative_slope=0.2, inplace=True)`). */
 export function leakyReluModule(slope = 0.2): Module {
-  return leaf("LeakyReLU", `negative_slope=${slope}, inplace=True`, (x) => leakyRelu(x, slope));
+  return {
+    ...leaf("LeakyReLU", `negative_slope=${slope}, inplace=True`, (x) => leakyRelu(x, slope)),
+    activation: { kind: "leakyRelu", slope },
+  };
 }
 
 /** Tanh. */
@@ -339,7 +363,10 @@ export function sequential(layers: readonly Module[]): Module {
   );
 }
 
-/** Applies `layers[from..]` of a Sequential whose scope is `s`, in order. */
+/**
+ * Applies `layers[from..]` of a Sequential whose scope is `s`, in order; a layer and the next
+ * run as one where the layer fuses with it ({@link Module.fuseNext}).
+ */
 export function runSequence(
   layers: readonly Module[],
   x: tf.Tensor4D,
@@ -347,7 +374,15 @@ export function runSequence(
   from = 0,
 ): tf.Tensor4D {
   let h = x;
-  for (let i = from; i < layers.length; i++) h = layers[i].forward(h, s.child(String(i)));
+  for (let i = from; i < layers.length; i++) {
+    const fused = i + 1 < layers.length ? layers[i].fuseNext?.(layers[i + 1]) : undefined;
+    if (fused) {
+      h = fused(h, s.child(String(i)));
+      i++;
+    } else {
+      h = layers[i].forward(h, s.child(String(i)));
+    }
+  }
   return h;
 }
 

@@ -27,6 +27,12 @@ import { tf } from "../../tf.ts";
 import { isJsCopyBackend, permuteBlocks } from "./_permute.ts";
 import { builtin, type GradientSlot, install, isInstalled, uninstall } from "./_registry.ts";
 import {
+  DIRECT_CONV_FILTER_GRAD_KERNEL,
+  DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
+  directConvFits,
+} from "./conv2d_webgpu.ts";
+import {
   conv2dWithPad,
   type ConvGeometry,
   dilatedSize,
@@ -95,6 +101,14 @@ export function conv2dInputGrad(
     );
   }
   const direct = kernelAttrs(options);
+  if (direct && smallOnWebGpu(options.inShape, filter.shape, dy.shape)) {
+    const { top, left } = options.pad;
+    return tf.engine().runKernel(DIRECT_CONV_TRANSPOSE_KERNEL, { x: dy, filter }, {
+      strides: direct.strides,
+      pads: [top, left],
+      outShape: [...options.inShape],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   if (direct) {
     return tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
       ...direct,
@@ -193,6 +207,14 @@ export function conv2dFilterGrad(
     );
   }
   const direct = kernelAttrs(options);
+  if (direct && smallOnWebGpu(x.shape, options.filterShape, dy.shape)) {
+    const { top, left } = options.pad;
+    return tf.engine().runKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, { x, dy }, {
+      strides: direct.strides,
+      pads: [top, left],
+      filterShape: [...options.filterShape],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   if (direct) {
     return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
       ...direct,
@@ -218,9 +240,35 @@ export function conv2dFilterGrad(
  */
 const KERNEL_GRAD_BACKENDS: ReadonlySet<string> = new Set(["native"]);
 
+/**
+ * Backends where {@link conv2dInputGrad} and {@link conv2dFilterGrad} call the kernels: those
+ * above, and `webgpu`, whose kernels are one GPU program each where our decompositions run
+ * 5 to 16 (gathers, slices, transposes, one conv per phase). A small CycleGAN iteration on a
+ * GPU is bound by its number of programs (issue 18); this is the transposed conv's forward and
+ * backward. tfjs's own Conv2D gradient already runs these kernels on webgpu, so `Conv2D` keeps
+ * delegating to it there (`conv2dGradFunc`).
+ */
+const DIRECT_KERNEL_BACKENDS: ReadonlySet<string> = new Set([...KERNEL_GRAD_BACKENDS, "webgpu"]);
+
+/**
+ * Whether the webgpu direct kernels (conv2d_webgpu.ts: one program, 3-7x faster than tfjs's at
+ * a small CycleGAN's channel counts) take a convolution x -> out by `filterShape`: on webgpu,
+ * small enough, and off the gradient tape, since they have no gradient of their own (a
+ * transposed conv's forward runs them inside its customGrad; double backprop gets tfjs's).
+ */
+function smallOnWebGpu(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  outShape: readonly number[],
+): boolean {
+  return tf.getKernel(DIRECT_CONV_KERNEL, tf.getBackend()) !== undefined &&
+    !(tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn() &&
+    directConvFits(xShape, filterShape, outShape);
+}
+
 /** The kernels' attributes for `options`, or null when our decompositions must run. */
 function kernelAttrs(options: ConvGeometry): tf.NamedAttrMap | null {
-  if (!KERNEL_GRAD_BACKENDS.has(tf.getBackend())) return null;
+  if (!DIRECT_KERNEL_BACKENDS.has(tf.getBackend())) return null;
   const { top, bottom, left, right } = options.pad;
   // Negative pads (crops) are not a tfjs pad, and tfjs's gradient of Conv2DBackpropInput (used
   // by double backprop) ignores dilations: our decompositions handle both.

@@ -76,6 +76,14 @@ export {
   installWebGpuBiasGrad,
   uninstallWebGpuBiasGrad,
 } from "./bias_grad_webgpu.ts";
+export {
+  DIRECT_CONV_FILTER_GRAD_KERNEL,
+  DIRECT_CONV_KERNEL,
+  DIRECT_CONV_TRANSPOSE_KERNEL,
+  directConvFits,
+  installWebGpuDirectConv,
+  uninstallWebGpuDirectConv,
+} from "./conv2d_webgpu.ts";
 export { convTranspose2d, type ConvTransposeOptions } from "./conv_transpose.ts";
 export {
   builtinMirrorPadGradient,
