@@ -25,10 +25,11 @@ const R9: EstimateInput = {
 
 Deno.test("secondsPerIteration() gives a benchmarked config its own figure", async () => {
   const figures = await benchFigures(BENCH);
-  // README "Speed and memory", native 2 threads: 11.85 s; wasm 128px resnet_6blocks: 15.8 s.
+  // README "Speed and memory", native 2 threads (same-run table, the fastest of the committed
+  // figures): 5.37 s; wasm 128px resnet_6blocks: 15.8 s.
   const native = secondsPerIteration(R9, figures)!;
-  assertAlmostEquals(native.seconds, 11.85, 0.01);
-  assertMatch(native.figure.file, /reference-native-amd-epyc-avx512-2threads\.json$/);
+  assertAlmostEquals(native.seconds, 5.368, 0.001);
+  assertMatch(native.figure.file, /reference-native-samerun-2026-12-08-2threads\.json$/);
   const wasm = secondsPerIteration(
     { netG: "resnet_6blocks", ngf: 64, ndf: 64, imageSize: [128, 128], backend: "wasm" },
     figures,
@@ -55,15 +56,15 @@ Deno.test("sweepEstimateLine() speaks only above an hour, and divides by the job
   const figures = await benchFigures(BENCH);
   assertEquals(sweepEstimateLine([{ input: R9, steps: 100 }], figures, { jobs: 2 }), undefined);
   const one = sweepEstimateLine([{ input: R9, steps: 100_000 }], figures, { jobs: 2 })!;
-  // One run cannot use two jobs: 100,000 x 11.85 s = 329 h.
-  assertMatch(one, /^estimate: about 329 h for 1 run\(s\) on native at 2 job\(s\) \(/);
+  // One run cannot use two jobs: 100,000 x 5.368 s = 149 h.
+  assertMatch(one, /^estimate: about 149 h for 1 run\(s\) on native at 2 job\(s\) \(/);
   assertMatch(one, /rough, within a factor of 2\); max_steps or a smaller experiment/);
   const two = sweepEstimateLine(
     [{ input: R9, steps: 100_000 }, { input: R9, steps: 100_000 }],
     figures,
     { jobs: 2 },
   )!;
-  assertMatch(two, /^estimate: about 329 h for 2 run\(s\)/);
+  assertMatch(two, /^estimate: about 149 h for 2 run\(s\)/);
   assertEquals(formatDuration(126_000), "35 h");
   assertEquals(formatDuration(5400), "1.5 h");
 });

@@ -23,7 +23,7 @@
  *   { netG: "resnet_9blocks", ngf: 64, ndf: 64, imageSize: [256, 256], backend: "native" },
  *   figures,
  * );
- * // e?.seconds is about 11.9 (the measured row), e?.figure.file names its JSON file
+ * // e?.seconds is about 5.37 (the measured row), e?.figure.file names its JSON file
  * ```
  * @module
  */
@@ -171,7 +171,7 @@ function cost(pixels: number, ngf: number, ndf: number): number {
  *
  * ```ts
  * secondsPerIteration({ netG: "resnet_6blocks", ngf: 64, ndf: 64, imageSize: [128, 128],
- *   backend: "native" }, figures)?.seconds; // 2.19, the measured row
+ *   backend: "native" }, figures)?.seconds; // 1.26, the measured row
  * ```
  */
 export function secondsPerIteration(
@@ -230,7 +230,7 @@ export interface EstimateLineOptions {
  *
  * ```ts
  * sweepEstimateLine([{ input, steps: 100_000 }], figures, { jobs: 2 });
- * // "estimate: about 329 h for 1 run(s) on native at 2 job(s) (...); ..."
+ * // "estimate: about 149 h for 1 run(s) on native at 2 job(s) (...); ..."
  * ```
  */
 export function sweepEstimateLine(
