@@ -10,7 +10,8 @@ import { ConfigError } from "../lib/sweep/yaml.ts";
 import type { Claim } from "../lib/sweep/claims.ts";
 import { claimResults } from "../lib/report/claims.ts";
 import type { RunRecord } from "../lib/report/runs.ts";
-import { trainingMetrics } from "../lib/metrics/training.ts";
+import { TRAINING_METRICS, trainingMetrics } from "../lib/metrics/training.ts";
+import { METRIC_BETTER, UNDIRECTED_METRICS } from "../lib/metrics/direction.ts";
 import type { MetricsRecord } from "../lib/metrics/stability.ts";
 import { onlyAddsMetrics } from "../lib/sweep/run_dir.ts";
 import { fixtureEval, writeFixtureSweep } from "../lib/report/_fixtures.ts";
@@ -284,4 +285,16 @@ Deno.test("report: the share of good outputs is drawn as histograms from the rec
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("every training metric has exactly one direction entry: METRIC_BETTER or undirected", () => {
+  for (const m of Object.keys(TRAINING_METRICS)) {
+    const directed = m in METRIC_BETTER;
+    const undirected = UNDIRECTED_METRICS.includes(m);
+    assert(directed !== undirected, `${m}: directed ${directed}, undirected ${undirected}`);
+  }
+  assertEquals(
+    ["d_osc", "g_osc", "roughness"].map((m) => METRIC_BETTER[m]),
+    ["lower", "lower", "lower"],
+  );
 });

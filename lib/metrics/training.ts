@@ -35,15 +35,17 @@ import {
   type MetricsRecord,
   trajectoryRoughness,
 } from "./stability.ts";
-import type { Better } from "./direction.ts";
-
-/** The training metrics, which way each is better (none for the probe's raw signals), and what. */
+/**
+ * The training metrics and what each measures. Which way each is better is METRIC_BETTER's
+ * (./direction.ts: d_osc, g_osc, roughness lower); the probe's raw signals have none
+ * (UNDIRECTED_METRICS).
+ */
 export const TRAINING_METRICS: Readonly<
-  Record<"d_osc" | "g_osc" | "roughness" | "grad_gan" | "d_fake", { better?: Better; what: string }>
+  Record<"d_osc" | "g_osc" | "roughness" | "grad_gan" | "d_fake", { what: string }>
 > = Object.freeze({
-  d_osc: { better: "lower", what: "relative oscillation of D_A, D_B (2nd half)" },
-  g_osc: { better: "lower", what: "relative oscillation of G_A, G_B GAN terms (2nd half)" },
-  roughness: { better: "lower", what: "roughness of the periodic FID curves" },
+  d_osc: { what: "relative oscillation of D_A, D_B (2nd half)" },
+  g_osc: { what: "relative oscillation of G_A, G_B GAN terms (2nd half)" },
+  roughness: { what: "roughness of the periodic FID curves" },
   grad_gan: { what: "norm of the GAN term's generator gradient (2nd half)" },
   d_fake: { what: "mean D output on fakes (2nd half)" },
 });

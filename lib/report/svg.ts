@@ -60,6 +60,54 @@ function tick(x: number): string {
   return a >= 100 ? x.toFixed(0) : x.toFixed(3);
 }
 
+/** Margins of a chart's plot area inside its width and height. */
+interface Margins {
+  l: number;
+  r: number;
+  t: number;
+  b: number;
+}
+
+/**
+ * The parts every chart starts with: the svg element, background, title, plot frame, the y
+ * axis's top and bottom labels, the x axis's ends and its label.
+ */
+function frame(f: {
+  W: number;
+  H: number;
+  m: Margins;
+  title: string;
+  yTop: string;
+  yBottom: string;
+  xLeft: string;
+  xRight: string;
+  xLabel: string;
+}): string[] {
+  const { W, H, m } = f;
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+    `role="img" aria-label="${escapeXml(f.title)}" font-family="sans-serif" font-size="11">`,
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${m.l}" y="14" font-weight="bold">${escapeXml(f.title)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
+    `<text x="${m.l - 4}" y="${m.t + 8}" text-anchor="end">${f.yTop}</text>`,
+    `<text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end">${f.yBottom}</text>`,
+    `<text x="${m.l}" y="${H - 16}" text-anchor="start">${f.xLeft}</text>`,
+    `<text x="${m.l + pw}" y="${H - 16}" text-anchor="end">${f.xRight}</text>`,
+    `<text x="${m.l + pw / 2}" y="${H - 4}" text-anchor="middle">${escapeXml(f.xLabel)}</text>`,
+  ];
+}
+
+/** A legend row at the right margin (starting at x `x`, baseline `ly`): a line sample, a name. */
+function legendEntry(x: number, ly: number, name: string, stroke: string): string[] {
+  return [
+    `<line x1="${x + 8}" y1="${ly - 4}" x2="${x + 22}" y2="${ly - 4}" ${stroke}/>`,
+    `<text x="${x + 26}" y="${ly}">${escapeXml(name)}</text>`,
+  ];
+}
+
 /** An SVG line chart (see {@link ChartOptions}); one point is drawn as a dot. */
 export function lineChart(o: ChartOptions): string {
   const W = o.width ?? 420;
@@ -77,20 +125,17 @@ export function lineChart(o: ChartOptions): string {
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const sx = (x: number) => (m.l + (x - x0) / (x1 - x0) * pw).toFixed(1);
   const sy = (y: number) => (m.t + (1 - (y - y0) / (y1 - y0)) * ph).toFixed(1);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
-    `role="img" aria-label="${escapeXml(o.title)}" font-family="sans-serif" font-size="11">`,
-    `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
-    `<text x="${m.l}" y="14" font-weight="bold">${escapeXml(o.title)}</text>`,
-    `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
-    `<text x="${m.l - 4}" y="${m.t + 8}" text-anchor="end">${tick(y1)}</text>`,
-    `<text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end">${tick(y0)}</text>`,
-    `<text x="${m.l}" y="${H - 16}" text-anchor="start">${tick(x0)}</text>`,
-    `<text x="${m.l + pw}" y="${H - 16}" text-anchor="end">${tick(x1)}</text>`,
-    `<text x="${m.l + pw / 2}" y="${H - 4}" text-anchor="middle">${
-      escapeXml(o.xLabel ?? "step")
-    }</text>`,
-  ];
+  const parts = frame({
+    W,
+    H,
+    m,
+    title: o.title,
+    yTop: tick(y1),
+    yBottom: tick(y0),
+    xLeft: tick(x0),
+    xRight: tick(x1),
+    xLabel: o.xLabel ?? "step",
+  });
   if (finite.length === 0) {
     parts.push(
       `<text x="${m.l + pw / 2}" y="${m.t + ph / 2}" text-anchor="middle">no data</text>`,
@@ -113,12 +158,8 @@ export function lineChart(o: ChartOptions): string {
         );
       }
     }
-    const ly = m.t + 10 + i * 14;
     parts.push(
-      `<line x1="${W - m.r + 8}" y1="${ly - 4}" x2="${W - m.r + 22}" y2="${
-        ly - 4
-      }" stroke="${color}" stroke-width="2"/>`,
-      `<text x="${W - m.r + 26}" y="${ly}">${escapeXml(s.name)}</text>`,
+      ...legendEntry(W - m.r, m.t + 10 + i * 14, s.name, `stroke="${color}" stroke-width="2"`),
     );
   });
   parts.push("</svg>");
@@ -158,20 +199,17 @@ export function histogramChart(o: HistogramOptions): string {
   });
   const ymax = Math.max(1e-9, ...shares.flat());
   const sx = (x: number) => m.l + (x - x0) / (x1 - x0) * pw;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
-    `role="img" aria-label="${escapeXml(o.title)}" font-family="sans-serif" font-size="11">`,
-    `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
-    `<text x="${m.l}" y="14" font-weight="bold">${escapeXml(o.title)}</text>`,
-    `<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
-    `<text x="${m.l - 4}" y="${m.t + 8}" text-anchor="end">${tick(ymax)}</text>`,
-    `<text x="${m.l - 4}" y="${m.t + ph}" text-anchor="end">0</text>`,
-    `<text x="${m.l}" y="${H - 16}" text-anchor="start">${tick(x0)}</text>`,
-    `<text x="${m.l + pw}" y="${H - 16}" text-anchor="end">${tick(x1)}</text>`,
-    `<text x="${m.l + pw / 2}" y="${H - 4}" text-anchor="middle">${
-      escapeXml(o.xLabel ?? "score")
-    }</text>`,
-  ];
+  const parts = frame({
+    W,
+    H,
+    m,
+    title: o.title,
+    yTop: tick(ymax),
+    yBottom: "0",
+    xLeft: tick(x0),
+    xRight: tick(x1),
+    xLabel: o.xLabel ?? "score",
+  });
   const k = Math.max(1, o.series.length);
   for (let b = 0; b < bins; b++) {
     const left = sx(o.edges[b]), width = (sx(o.edges[b + 1]) - left) / k;
@@ -202,12 +240,13 @@ export function histogramChart(o: HistogramOptions): string {
     );
   });
   if (o.marker) {
-    const ly = m.t + 10 + legend.length * 14;
     parts.push(
-      `<line x1="${W - m.r + 8}" y1="${ly - 4}" x2="${W - m.r + 22}" y2="${
-        ly - 4
-      }" stroke="#000" stroke-dasharray="4 3"/>`,
-      `<text x="${W - m.r + 26}" y="${ly}">${escapeXml(o.marker.label)}</text>`,
+      ...legendEntry(
+        W - m.r,
+        m.t + 10 + legend.length * 14,
+        o.marker.label,
+        `stroke="#000" stroke-dasharray="4 3"`,
+      ),
     );
   }
   parts.push("</svg>");
