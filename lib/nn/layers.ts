@@ -14,11 +14,16 @@
  */
 import { tf } from "../tf.ts";
 import {
+  BIAS_GRAD_KERNEL,
   convTranspose2d as kitConvTranspose2d,
   DIRECT_CONV_FILTER_GRAD_KERNEL,
   DIRECT_CONV_KERNEL,
   DIRECT_CONV_TRANSPOSE_KERNEL,
   directConvFits,
+  INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
+  INSTANCE_NORM_ACTIVATION_KERNEL,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
 } from "../backend/kernels/mod.ts";
 import type { Rng } from "./rng.ts";
 
@@ -52,19 +57,12 @@ function instanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
   }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
-/**
- * Kernel names of a backend's fused instance norm (the native backend's oneDNN batch
- * normalization over one image); see lib/backend/native/kernels.ts.
- */
-const FUSED_NORM = "CyclebenchInstanceNorm";
-const FUSED_NORM_GRAD = "CyclebenchInstanceNormGrad";
-
 /** Instance norm as one kernel forward and one backward, where the backend has them. */
 function fusedInstanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const [y, mean, variance] = tf.engine().runKernel(FUSED_NORM, { x }, {
+    const [y, mean, variance] = tf.engine().runKernel(INSTANCE_NORM_KERNEL, { x }, {
       eps,
     }) as tf.Tensor[];
     // y is saved too: tfjs's saved tensors stay on the tape (a clone node), and double
@@ -85,9 +83,13 @@ function fusedInstanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
           const gyMean = tf.mean(tf.mul(dy, sy), [1, 2], true);
           return tf.mul(r, tf.sub(tf.sub(dy, gMean), tf.mul(sy, gyMean)));
         }
-        return tf.engine().runKernel(FUSED_NORM_GRAD, { x: sx, mean: m, variance: v, dy }, {
-          eps,
-        }) as tf.Tensor;
+        return tf.engine().runKernel(
+          INSTANCE_NORM_GRAD_KERNEL,
+          { x: sx, mean: m, variance: v, dy },
+          {
+            eps,
+          },
+        ) as tf.Tensor;
       },
     };
   }) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
@@ -109,7 +111,7 @@ export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf
     // Two programs forward where the plain kernels take three (webgpu).
     return tf.tidy(() => fusedInstanceNormActivationOp(eps, undefined)(x));
   }
-  if (tf.getKernel(FUSED_NORM, tf.getBackend()) && x.dtype === "float32") {
+  if (tf.getKernel(INSTANCE_NORM_KERNEL, tf.getBackend()) && x.dtype === "float32") {
     return tf.tidy(() =>
       (eps === NORM_EPS ? fusedInstanceNormDefault : fusedInstanceNormOp(eps))(x)
     );
@@ -119,14 +121,6 @@ export function instanceNorm(x: tf.Tensor4D, options: { eps?: number } = {}): tf
 
 /** An activation that {@link instanceNormActivation} applies after the norm. */
 export type NormActivation = { kind: "relu" } | { kind: "leakyRelu"; slope: number };
-
-/**
- * Kernel names of a backend's instance norm with the activation folded in (webgpu:
- * lib/backend/kernels/instance_norm_webgpu.ts): {x} -> [act(y), stats [N, 2, C]] and
- * {x, stats, dy} -> dx.
- */
-const FUSED_NORM_ACT = "CyclebenchInstanceNormActivation";
-const FUSED_NORM_ACT_GRAD = "CyclebenchInstanceNormActivationGrad";
 
 function applyActivation(y: tf.Tensor4D, activation: NormActivation): tf.Tensor4D {
   return activation.kind === "relu" ? relu(y) : leakyRelu(y, activation.slope);
@@ -147,7 +141,11 @@ function fusedInstanceNormActivationOp(
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const [z, stats] = tf.engine().runKernel(FUSED_NORM_ACT, { x }, attrs) as tf.Tensor[];
+    const [z, stats] = tf.engine().runKernel(
+      INSTANCE_NORM_ACTIVATION_KERNEL,
+      { x },
+      attrs,
+    ) as tf.Tensor[];
     save([x, stats]);
     return {
       value: z as tf.Tensor4D,
@@ -164,7 +162,7 @@ function fusedInstanceNormActivationOp(
           })(sx, dz);
         }
         return tf.engine().runKernel(
-          FUSED_NORM_ACT_GRAD,
+          INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
           { x: sx, stats, dy: dz },
           attrs,
         ) as tf.Tensor;
@@ -178,7 +176,8 @@ function fusedInstanceNormActivationOp(
  * nested tapes record (WGAN-GP's double backprop keeps the kernels with a second-order path).
  */
 function hasFusedNormActivation(x: tf.Tensor): boolean {
-  return tf.getKernel(FUSED_NORM_ACT, tf.getBackend()) !== undefined && x.dtype === "float32" &&
+  return tf.getKernel(INSTANCE_NORM_ACTIVATION_KERNEL, tf.getBackend()) !== undefined &&
+    x.dtype === "float32" &&
     gradientDepth() <= 1;
 }
 
@@ -470,12 +469,9 @@ export function convTranspose2d(
   });
 }
 
-/** A backend's one-kernel bias gradient (webgpu: lib/backend/kernels/bias_grad_webgpu.ts). */
-const BIAS_GRAD = "CyclebenchBiasGrad";
-
 /** Whether the backend has the one-program bias gradient, for `x`'s dtype. */
 function hasBiasGradKernel(x: tf.Tensor): boolean {
-  return tf.getKernel(BIAS_GRAD, tf.getBackend()) !== undefined && x.dtype === "float32";
+  return tf.getKernel(BIAS_GRAD_KERNEL, tf.getBackend()) !== undefined && x.dtype === "float32";
 }
 
 /** The bias's gradient: the sum of dy over N, H, W, by the backend's kernel. */
@@ -484,7 +480,7 @@ function biasGrad(dy: tf.Tensor4D): tf.Tensor {
   // differentiate: tfjs's own sum.
   return gradientDepth() > 0
     ? tf.sum(dy, [0, 1, 2])
-    : tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
+    : tf.engine().runKernel(BIAS_GRAD_KERNEL, { dy }) as tf.Tensor;
 }
 
 /** y + bias where the backend has the bias-gradient kernel, as `tf.add`. */

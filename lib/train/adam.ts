@@ -14,6 +14,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { ADAM_STEP_KERNEL } from "../backend/kernels/mod.ts";
 
 interface AdamInternals {
   learningRate: number;
@@ -26,9 +27,6 @@ interface AdamInternals {
   accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
   incrementIterations(): void;
 }
-
-/** The native backend's fused kernel (`ADAM_STEP` in lib/backend/native/kernels.ts). */
-const FUSED_ADAM = "CyclebenchAdamStep";
 
 /** What `applyGradients` takes: tfjs types it as variables, though it reads plain gradients. */
 export type AdamGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
@@ -48,7 +46,7 @@ export class LowPeakAdam extends tf.AdamOptimizer {
     ]);
     // The native backend's one-pass update (lib/backend/native/kernels.ts), fed the same f32
     // scalars the separate ops would use.
-    const fused = tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined;
+    const fused = tf.getKernel(ADAM_STEP_KERNEL, tf.getBackend()) !== undefined;
     const scalars = fused
       ? {
         beta1: self.beta1,
@@ -79,7 +77,7 @@ export class LowPeakAdam extends tf.AdamOptimizer {
       const secondMoment = self.accumulatedSecondMoment[i].variable;
       if (scalars) {
         const [p, m, v] = tf.engine().runKernel(
-          FUSED_ADAM,
+          ADAM_STEP_KERNEL,
           { value, m: firstMoment, v: secondMoment, g: gradient },
           scalars as unknown as tf.NamedAttrMap,
         ) as tf.Tensor[];

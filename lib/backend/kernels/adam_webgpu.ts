@@ -14,8 +14,9 @@
  */
 import { tf } from "../../tf.ts";
 
-/** The kernel name `LowPeakAdam` looks up (the native backend's `ADAM_STEP`). */
-export const ADAM_STEP_KERNEL = "CyclebenchAdamStep";
+import { ADAM_STEP_KERNEL } from "./names.ts";
+
+export { ADAM_STEP_KERNEL };
 
 /** Threads per workgroup: a multiple of the 32/64-wide GPU waves, as tfjs's element-wise ops. */
 const WORKGROUP = 64;

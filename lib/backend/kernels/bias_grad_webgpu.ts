@@ -11,8 +11,9 @@
  */
 import { tf } from "../../tf.ts";
 
-/** The kernel name `addBias` looks up: {dy: [N,H,W,C]} -> [C]. */
-export const BIAS_GRAD_KERNEL = "CyclebenchBiasGrad";
+import { BIAS_GRAD_KERNEL } from "./names.ts";
+
+export { BIAS_GRAD_KERNEL };
 
 /** Threads per workgroup. */
 const WORKGROUP = 64;

@@ -26,14 +26,19 @@
  */
 import { tf } from "../../tf.ts";
 
-/** Kernel names `instanceNorm` looks up (the native backend's `INSTANCE_NORM` and `_GRAD`). */
-export const INSTANCE_NORM_KERNEL = "CyclebenchInstanceNorm";
-/** Its backward pass. */
-export const INSTANCE_NORM_GRAD_KERNEL = "CyclebenchInstanceNormGrad";
-/** Instance norm then an activation: {x} -> [z, stats [N, 2, C]]; `instanceNormActivation`. */
-export const INSTANCE_NORM_ACTIVATION_KERNEL = "CyclebenchInstanceNormActivation";
-/** Its backward pass: {x, stats, dy} -> dx, where dy is the gradient of z. */
-export const INSTANCE_NORM_ACTIVATION_GRAD_KERNEL = "CyclebenchInstanceNormActivationGrad";
+import {
+  INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
+  INSTANCE_NORM_ACTIVATION_KERNEL,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
+} from "./names.ts";
+
+export {
+  INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
+  INSTANCE_NORM_ACTIVATION_KERNEL,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
+};
 
 /** The activations the fused kernels apply after the norm. */
 type NormActivation = "linear" | "relu" | "leakyrelu";

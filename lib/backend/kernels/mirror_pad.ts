@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { MIRROR_PAD_GRAD_KERNEL } from "./names.ts";
 import { builtin, type GradientSlot, install, isInstalled, uninstall } from "./_registry.ts";
 
 /** Options of {@link mirrorPadGrad}: the forward's attributes. */
@@ -106,9 +107,6 @@ function reversed(
   return tf.concat(rows, axis);
 }
 
-/** The native backend's one-pass MirrorPad gradient kernel (lib/backend/native/kernels.ts). */
-const FUSED_GRAD = "CyclebenchMirrorPadGrad";
-
 function mirrorPadGradFunc(
   dy: tf.Tensor | tf.Tensor[],
   _saved: tf.Tensor[],
@@ -119,13 +117,13 @@ function mirrorPadGradFunc(
   // A backend's one-pass kernel (native), for the NHWC spatial padding the networks use.
   if (
     g.rank === 4 && paddings[0][0] === 0 && paddings[0][1] === 0 && paddings[3][0] === 0 &&
-    paddings[3][1] === 0 && tf.getKernel(FUSED_GRAD, tf.getBackend()) &&
+    paddings[3][1] === 0 && tf.getKernel(MIRROR_PAD_GRAD_KERNEL, tf.getBackend()) &&
     (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0
   ) {
     // (Under an outer tape, double backprop needs the differentiable op version below.)
     return {
       x: () =>
-        tf.engine().runKernel(FUSED_GRAD, { dy: g }, {
+        tf.engine().runKernel(MIRROR_PAD_GRAD_KERNEL, { dy: g }, {
           paddings,
           mode,
         } as unknown as tf.NamedAttrMap) as tf.Tensor,

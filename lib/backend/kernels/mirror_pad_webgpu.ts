@@ -11,9 +11,9 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { MIRROR_PAD_GRAD_KERNEL } from "./names.ts";
 
-/** The kernel name mirror_pad.ts looks up. */
-export const MIRROR_PAD_GRAD_KERNEL = "CyclebenchMirrorPadGrad";
+export { MIRROR_PAD_GRAD_KERNEL };
 
 /** Threads per workgroup, as tfjs's element-wise programs. */
 const WORKGROUP = 64;

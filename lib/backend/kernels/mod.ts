@@ -59,6 +59,11 @@ export {
   type TfConvAttrs,
   type TfConvPad,
 } from "./conv_pad.ts";
+export {
+  ACTIVATION_GRAD_KERNEL,
+  INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
+  INSTANCE_NORM_ACTIVATION_KERNEL,
+} from "./names.ts";
 export { ADAM_STEP_KERNEL, installWebGpuAdam, uninstallWebGpuAdam } from "./adam_webgpu.ts";
 export {
   installWebGpuInstanceNorm,

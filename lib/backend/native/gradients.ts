@@ -1,6 +1,6 @@
 /**
  * Gradients of ReLU, LeakyReLU and tanh that run as one oneDNN element-wise backward kernel on
- * backends that provide {@link ACTIVATION_GRAD} (the native backend), instead of tfjs's two or
+ * backends that provide {@link ACTIVATION_GRAD_KERNEL} (the native backend), instead of tfjs's two or
  * three kernels per gradient (`step` + `mul`, `greater` + `where` + `mul`, `square` + `sub` +
  * `mul`). On every other backend they delegate to tfjs's built-in gradient, unchanged.
  *
@@ -16,7 +16,7 @@ import {
   isInstalled,
   uninstall,
 } from "../kernels/_registry.ts";
-import { ACTIVATION_GRAD } from "./kernels.ts";
+import { ACTIVATION_GRAD_KERNEL } from "../kernels/names.ts";
 import type { Activation } from "./prims.ts";
 
 function slot(
@@ -33,7 +33,7 @@ function slot(
       gradFunc: (dy, saved, attrs) => {
         // Under an outer tape (double backprop: WGAN-GP differentiates D's input gradient),
         // tfjs's composite gradient is what can be differentiated again; our kernel cannot.
-        if (!tf.getKernel(ACTIVATION_GRAD, tf.getBackend()) || beingDifferentiated()) {
+        if (!tf.getKernel(ACTIVATION_GRAD_KERNEL, tf.getBackend()) || beingDifferentiated()) {
           const original = builtin(s);
           if (!original) throw new Error(`No built-in ${kernelName} gradient to delegate to`);
           return original.gradFunc(dy, saved, attrs);
@@ -42,7 +42,7 @@ function slot(
         return {
           x: () =>
             tf.engine().runKernel(
-              ACTIVATION_GRAD,
+              ACTIVATION_GRAD_KERNEL,
               { xOrY: saved[0], dy: dy as tf.Tensor },
               { kind, alpha } as unknown as tf.NamedAttrMap,
             ) as tf.Tensor,

@@ -37,21 +37,13 @@ import {
   instanceNormForward,
   matmul,
 } from "./prims.ts";
-
-/** Kernel name of the fused instance-norm forward (outputs y, mean, variance). */
-export const INSTANCE_NORM = "CyclebenchInstanceNorm";
-/** Kernel name of its backward pass (inputs x, mean, variance, dy; output dx). */
-export const INSTANCE_NORM_GRAD = "CyclebenchInstanceNormGrad";
-/** Kernel name of the activation backward pass (inputs xOrY, dy; attrs kind, alpha). */
-export const ACTIVATION_GRAD = "CyclebenchActivationGrad";
-/** Kernel name of the exact 4-D mirror-pad gradient (input dy; attrs paddings, mode). */
-export const MIRROR_PAD_GRAD = "CyclebenchMirrorPadGrad";
-/**
- * Kernel name of one Adam update of one variable (inputs value, m, v, g; attrs beta1, beta2,
- * epsilon, learningRate, oneMinusAccBeta1, oneMinusAccBeta2; outputs the new value, m, v),
- * called by `lib/train/adam.ts` when the backend has it.
- */
-export const ADAM_STEP = "CyclebenchAdamStep";
+import {
+  ACTIVATION_GRAD_KERNEL,
+  ADAM_STEP_KERNEL,
+  INSTANCE_NORM_GRAD_KERNEL,
+  INSTANCE_NORM_KERNEL,
+  MIRROR_PAD_GRAD_KERNEL,
+} from "../kernels/names.ts";
 
 /**
  * Where each padded coordinate along one axis reads from: `reflect` mirrors around the edge
@@ -313,7 +305,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   const instanceNorm = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const { x } = inputs as { x: tf.TensorInfo };
     const eps = (attrs as { eps: number }).eps;
-    requireFloat(INSTANCE_NORM, x);
+    requireFloat(INSTANCE_NORM_KERNEL, x);
     const [n, h, w, c] = x.shape;
     const b = wasmOf(backend);
     const y = b.makeOutput(x.shape, "float32");
@@ -337,7 +329,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   const instanceNormGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { x, mean, variance, dy } = inputs as Record<string, tf.TensorInfo>;
     const eps = (attrs as { eps: number }).eps;
-    requireFloat(INSTANCE_NORM_GRAD, x, mean, variance, dy);
+    requireFloat(INSTANCE_NORM_GRAD_KERNEL, x, mean, variance, dy);
     const [n, h, w, c] = x.shape;
     const b = wasmOf(backend);
     const dx = b.makeOutput(x.shape, "float32");
@@ -360,7 +352,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   const activationGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { xOrY, dy } = inputs as { xOrY: tf.TensorInfo; dy: tf.TensorInfo };
     const { kind, alpha } = attrs as { kind: Activation; alpha: number };
-    requireFloat(ACTIVATION_GRAD, xOrY, dy);
+    requireFloat(ACTIVATION_GRAD_KERNEL, xOrY, dy);
     const b = wasmOf(backend);
     const dx = b.makeOutput(dy.shape, "float32");
     const size = tf.util.sizeFromShape(dy.shape);
@@ -378,7 +370,7 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   const mirrorPadGrad = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { dy } = inputs as { dy: tf.TensorInfo };
     const { paddings, mode } = attrs as unknown as tf.MirrorPadAttrs;
-    requireFloat(MIRROR_PAD_GRAD, dy);
+    requireFloat(MIRROR_PAD_GRAD_KERNEL, dy);
     const [n, ph, pw, c] = dy.shape;
     const [[t, bt], [l, r]] = [paddings[1], paddings[2]];
     const h = ph - t - bt;
@@ -420,12 +412,12 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
   // results), so both follow lib/train/adam.ts's arithmetic bit for bit.
   const adamStep = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const { value, m, v, g } = inputs as Record<string, tf.TensorInfo>;
-    requireFloat(ADAM_STEP, value, m, v, g);
+    requireFloat(ADAM_STEP_KERNEL, value, m, v, g);
     const n = tf.util.sizeFromShape(value.shape);
     for (const t of [m, v, g]) {
       if (tf.util.sizeFromShape(t.shape) !== n) {
         throw new Error(
-          `native ${ADAM_STEP}: value [${value.shape}] and moment/gradient [${t.shape}] differ`,
+          `native ${ADAM_STEP_KERNEL}: value [${value.shape}] and moment/gradient [${t.shape}] differ`,
         );
       }
     }
@@ -551,11 +543,11 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
     k("Conv2DBackpropInput", conv2DBackpropInput),
     k("Conv2DBackpropFilter", conv2DBackpropFilter),
     k("BatchMatMul", batchMatMul),
-    k(INSTANCE_NORM, instanceNorm),
-    k(INSTANCE_NORM_GRAD, instanceNormGrad),
-    k(ACTIVATION_GRAD, activationGrad),
-    k(MIRROR_PAD_GRAD, mirrorPadGrad),
-    k(ADAM_STEP, adamStep),
+    k(INSTANCE_NORM_KERNEL, instanceNorm),
+    k(INSTANCE_NORM_GRAD_KERNEL, instanceNormGrad),
+    k(ACTIVATION_GRAD_KERNEL, activationGrad),
+    k(MIRROR_PAD_GRAD_KERNEL, mirrorPadGrad),
+    k(ADAM_STEP_KERNEL, adamStep),
     k("Identity", identity),
     k("Sum", sum),
   ];
