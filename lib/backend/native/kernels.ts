@@ -13,7 +13,7 @@
  * | `CyclebenchActivationGrad`           | eltwise backward: ReLU, LeakyReLU, tanh             |
  * | `CyclebenchMirrorPadGrad`            | (JS over the heap) exact reflection-pad gradient    |
  * | `Identity`                           | none: a shared, reference-counted view (no copy)    |
- * | `Sum` over leading axes (bias grads) | matmul: ones[1, rows] @ x[rows, cols]               |
+ * | `Sum` over leading axes (bias grads) | matmul ones[1, rows] @ x (large); else a JS loop    |
  * | `CyclebenchAdamStep`                 | (JS over the heap) one pass of Adam, float32 ops    |
  *
  * Every other kernel is the wasm backend's own. The two `Cyclebench*` kernels are called by
@@ -523,14 +523,16 @@ export function nativeKernels(d: Dnnl): tf.KernelConfig[] {
       (b.typedArrayFromHeap(out) as Float32Array).set(acc);
       return out;
     }
-    const sizes = { batchA: 1, batchB: 1, m: 1, k: rows, n: cols };
-    matmul(
-      d,
-      { ...sizes, transposeA: false, transposeB: false },
-      onesPtr(rows),
-      ptr(b, x),
-      ptr(b, out),
-    );
+    const sizes = {
+      batchA: 1,
+      batchB: 1,
+      m: 1,
+      k: rows,
+      n: cols,
+      transposeA: false,
+      transposeB: false,
+    };
+    matmul(d, sizes, onesPtr(rows), ptr(b, x), ptr(b, out));
     return out;
   };
 

@@ -201,37 +201,41 @@ class Port {
     d.sym.dnnl_memory_set_data_handle(this.user, ptr);
     this.ready = false;
     if (!this.reorder) return;
-    if (key === undefined || this.output) {
-      d.sym.dnnl_memory_set_data_handle(this.inner, arena(this.slot, this.bytes));
-      return;
-    }
+    const copy = key === undefined || this.output ? undefined : this.keptCopy(key, alive);
+    d.sym.dnnl_memory_set_data_handle(
+      this.inner,
+      copy ? Deno.UnsafePointer.of(copy) : arena(this.slot, this.bytes),
+    );
+  }
+
+  /**
+   * The kept copy for `key` (`ready` when it already holds the data), or undefined when a new
+   * copy would exceed {@link KEEP_BUDGET}. Copies of filters the optimizer has replaced are
+   * reused (fresh memory would be paged in on every step).
+   */
+  private keptCopy(key: object, alive?: (key: object) => boolean): Float32Array | undefined {
     this.kept ??= new Map();
-    let copy = this.kept.get(key);
-    if (copy) {
+    const hit = this.kept.get(key);
+    if (hit) {
       this.ready = true;
-    } else {
-      // Copies of filters the optimizer has replaced are reused (fresh memory would be paged
-      // in on every step).
-      if (alive) {
-        for (const [k, buf] of this.kept) {
-          if (!alive(k)) {
-            this.kept.delete(k);
-            this.spare.push(buf);
-          }
-        }
-      }
-      copy = this.spare.pop();
-      if (!copy) {
-        if (keptTotal + this.bytes > KEEP_BUDGET) {
-          d.sym.dnnl_memory_set_data_handle(this.inner, arena(this.slot, this.bytes));
-          return;
-        }
-        copy = alignedFloats(Math.ceil(this.bytes / 4));
-        keptTotal += copy.byteLength;
-      }
-      this.kept.set(key, copy);
+      return hit;
     }
-    d.sym.dnnl_memory_set_data_handle(this.inner, Deno.UnsafePointer.of(copy));
+    if (alive) {
+      for (const [k, buf] of this.kept) {
+        if (!alive(k)) {
+          this.kept.delete(k);
+          this.spare.push(buf);
+        }
+      }
+    }
+    let copy = this.spare.pop();
+    if (!copy) {
+      if (keptTotal + this.bytes > KEEP_BUDGET) return undefined;
+      copy = alignedFloats(Math.ceil(this.bytes / 4));
+      keptTotal += copy.byteLength;
+    }
+    this.kept.set(key, copy);
+    return copy;
   }
 
   /** Reorders the user data in (inputs) or out (outputs). */
@@ -439,7 +443,7 @@ function forwardPd(d: Dnnl, g: ConvGeom, plan: ConvPlan): Ptr {
 const convCache = new Map<string, Op>();
 
 function convOp(d: Dnnl, g: ConvGeom, pass: ConvPass): Op {
-  const plan = convPlan(g, pass);
+  const plan = convPlan(g);
   const key = `${convKey(g)}|${pass}|${plan.layout},${plan.algorithm}`;
   const hit = convCache.get(key);
   if (hit) return hit;
@@ -515,23 +519,10 @@ function convOp(d: Dnnl, g: ConvGeom, pass: ConvPass): Op {
   return op;
 }
 
-/** A plan override for experiments and tests (`setConvPlanOverride`). */
-let planOverride: ((g: ConvGeom, pass: ConvPass) => ConvPlan | undefined) | undefined;
-
-/**
- * Overrides how convolutions run (tests and benchmarks): `f` returns a plan, or undefined for
- * the default; `undefined` restores the defaults.
- */
-export function setConvPlanOverride(
-  f: ((g: ConvGeom, pass: ConvPass) => ConvPlan | undefined) | undefined,
-): void {
-  planOverride = f;
-}
-
 let envLayout: ConvPlan["layout"] | null | undefined;
 
 /**
- * How `pass` of convolution `g` runs, decided by shape alone (never by timing: two processes
+ * How every pass of convolution `g` runs, decided by shape alone (never by timing: two processes
  * must run the same arithmetic, or a resumed run would not continue bit for bit).
  *
  * - 3x3, stride 1, at least 32x32 outputs and channels in multiples of 16 (the residual
@@ -547,9 +538,7 @@ let envLayout: ConvPlan["layout"] | null | undefined;
  *
  * `CYCLEBENCH_DNNL_ACT=any` runs every direct convolution in the blocked layout instead.
  */
-export function convPlan(g: ConvGeom, pass: ConvPass): ConvPlan {
-  const o = planOverride?.(g, pass);
-  if (o) return o;
+export function convPlan(g: ConvGeom): ConvPlan {
   if (winogradFits(g)) return { layout: "blocked", algorithm: "winograd" };
   if (envLayout === undefined) {
     let v: string | undefined;
