@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
 
 import { ADAM_STEP_KERNEL } from "./names.ts";
 
@@ -163,12 +164,7 @@ function adamStep(args: {
  * ```
  */
 export function installWebGpuAdam(): void {
-  if (tf.getKernel(ADAM_STEP_KERNEL, "webgpu") !== undefined) return;
-  tf.registerKernel({
-    kernelName: ADAM_STEP_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: adamStep as unknown as tf.KernelFunc,
-  });
+  registerWebGpuKernels({ [ADAM_STEP_KERNEL]: adamStep });
 }
 
 /**
@@ -182,6 +178,5 @@ export function installWebGpuAdam(): void {
  * ```
  */
 export function uninstallWebGpuAdam(): void {
-  if (tf.getKernel(ADAM_STEP_KERNEL, "webgpu") === undefined) return;
-  tf.unregisterKernel(ADAM_STEP_KERNEL, "webgpu");
+  unregisterWebGpuKernels([ADAM_STEP_KERNEL]);
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
 
 import { BIAS_GRAD_KERNEL } from "./names.ts";
 
@@ -92,12 +93,7 @@ function biasGrad(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf
  * ```
  */
 export function installWebGpuBiasGrad(): void {
-  if (tf.getKernel(BIAS_GRAD_KERNEL, "webgpu") !== undefined) return;
-  tf.registerKernel({
-    kernelName: BIAS_GRAD_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: biasGrad as unknown as tf.KernelFunc,
-  });
+  registerWebGpuKernels({ [BIAS_GRAD_KERNEL]: biasGrad });
 }
 
 /**
@@ -111,6 +107,5 @@ export function installWebGpuBiasGrad(): void {
  * ```
  */
 export function uninstallWebGpuBiasGrad(): void {
-  if (tf.getKernel(BIAS_GRAD_KERNEL, "webgpu") === undefined) return;
-  tf.unregisterKernel(BIAS_GRAD_KERNEL, "webgpu");
+  unregisterWebGpuKernels([BIAS_GRAD_KERNEL]);
 }

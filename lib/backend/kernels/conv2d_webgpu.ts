@@ -26,7 +26,8 @@
  * says which ones these kernels take.
  * @module
  */
-import { tf } from "../../tf.ts";
+import type { tf } from "../../tf.ts";
+import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
 
 /** The forward kernel. */
 export const DIRECT_CONV_KERNEL = "CyclebenchConv2D";
@@ -273,21 +274,10 @@ function directConvFilterGrad(
  * ```
  */
 export function installWebGpuDirectConv(): void {
-  if (tf.getKernel(DIRECT_CONV_KERNEL, "webgpu") !== undefined) return;
-  tf.registerKernel({
-    kernelName: DIRECT_CONV_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: ((args: never) => directConv(false, args)) as unknown as tf.KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: DIRECT_CONV_TRANSPOSE_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: ((args: never) => directConv(true, args)) as unknown as tf.KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: DIRECT_CONV_FILTER_GRAD_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: directConvFilterGrad as unknown as tf.KernelFunc,
+  registerWebGpuKernels({
+    [DIRECT_CONV_KERNEL]: (args: never) => directConv(false, args),
+    [DIRECT_CONV_TRANSPOSE_KERNEL]: (args: never) => directConv(true, args),
+    [DIRECT_CONV_FILTER_GRAD_KERNEL]: directConvFilterGrad,
   });
 }
 
@@ -302,8 +292,9 @@ export function installWebGpuDirectConv(): void {
  * ```
  */
 export function uninstallWebGpuDirectConv(): void {
-  if (tf.getKernel(DIRECT_CONV_KERNEL, "webgpu") === undefined) return;
-  tf.unregisterKernel(DIRECT_CONV_KERNEL, "webgpu");
-  tf.unregisterKernel(DIRECT_CONV_TRANSPOSE_KERNEL, "webgpu");
-  tf.unregisterKernel(DIRECT_CONV_FILTER_GRAD_KERNEL, "webgpu");
+  unregisterWebGpuKernels([
+    DIRECT_CONV_KERNEL,
+    DIRECT_CONV_TRANSPOSE_KERNEL,
+    DIRECT_CONV_FILTER_GRAD_KERNEL,
+  ]);
 }

@@ -25,6 +25,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
 
 import {
   INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
@@ -440,14 +441,11 @@ const KERNELS: ReadonlyArray<{
  * ```
  */
 export function installWebGpuInstanceNorm(): void {
-  for (const { name, fused, run } of KERNELS) {
-    if (tf.getKernel(name, "webgpu") !== undefined) continue;
-    tf.registerKernel({
-      kernelName: name,
-      backendName: "webgpu",
-      kernelFunc: ((args: never) => run(name, fused, args)) as unknown as tf.KernelFunc,
-    });
-  }
+  registerWebGpuKernels(
+    Object.fromEntries(
+      KERNELS.map(({ name, fused, run }) => [name, (args: never) => run(name, fused, args)]),
+    ),
+  );
 }
 
 /**
@@ -462,7 +460,5 @@ export function installWebGpuInstanceNorm(): void {
  * ```
  */
 export function uninstallWebGpuInstanceNorm(): void {
-  for (const { name } of KERNELS) {
-    if (tf.getKernel(name, "webgpu") !== undefined) tf.unregisterKernel(name, "webgpu");
-  }
+  unregisterWebGpuKernels(KERNELS.map((k) => k.name));
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
 import { MIRROR_PAD_GRAD_KERNEL } from "./names.ts";
 
 export { MIRROR_PAD_GRAD_KERNEL };
@@ -136,12 +137,7 @@ function mirrorPadGradKernel(args: {
  * ```
  */
 export function installWebGpuMirrorPadGrad(): void {
-  if (tf.getKernel(MIRROR_PAD_GRAD_KERNEL, "webgpu") !== undefined) return;
-  tf.registerKernel({
-    kernelName: MIRROR_PAD_GRAD_KERNEL,
-    backendName: "webgpu",
-    kernelFunc: mirrorPadGradKernel as unknown as tf.KernelFunc,
-  });
+  registerWebGpuKernels({ [MIRROR_PAD_GRAD_KERNEL]: mirrorPadGradKernel });
 }
 
 /**
@@ -155,6 +151,5 @@ export function installWebGpuMirrorPadGrad(): void {
  * ```
  */
 export function uninstallWebGpuMirrorPadGrad(): void {
-  if (tf.getKernel(MIRROR_PAD_GRAD_KERNEL, "webgpu") === undefined) return;
-  tf.unregisterKernel(MIRROR_PAD_GRAD_KERNEL, "webgpu");
+  unregisterWebGpuKernels([MIRROR_PAD_GRAD_KERNEL]);
 }
