@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { gradientDepth } from "../backend/tape.ts";
 import {
   BIAS_GRAD_KERNEL,
   convTranspose2d as kitConvTranspose2d,
@@ -72,9 +73,7 @@ function fusedInstanceNormOp(eps: number): (x: tf.Tensor4D) => tf.Tensor4D {
       value: y as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sy, m, v] = saved;
-        if (
-          (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0
-        ) {
+        if (gradientDepth() > 0) {
           // Double backprop (WGAN-GP through an instance-normed D): instanceNormOp's closed
           // form, in ops the outer tape can differentiate, with the same saved inputs.
           const [n, , , c] = sx.shape;
@@ -179,11 +178,6 @@ function hasFusedNormActivation(x: tf.Tensor): boolean {
   return tf.getKernel(INSTANCE_NORM_ACTIVATION_KERNEL, tf.getBackend()) !== undefined &&
     x.dtype === "float32" &&
     gradientDepth() <= 1;
-}
-
-/** How many gradient tapes are recording (tfjs's engine state; 2 inside a double backprop). */
-function gradientDepth(): number {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
 }
 
 /**

@@ -14,7 +14,6 @@
  */
 import { tf } from "../../tf.ts";
 import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
-
 import { ADAM_STEP_KERNEL } from "./names.ts";
 
 export { ADAM_STEP_KERNEL };

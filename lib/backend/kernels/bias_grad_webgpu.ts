@@ -11,7 +11,6 @@
  */
 import { tf } from "../../tf.ts";
 import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
-
 import { BIAS_GRAD_KERNEL } from "./names.ts";
 
 export { BIAS_GRAD_KERNEL };

@@ -26,7 +26,6 @@
  */
 import { tf } from "../../tf.ts";
 import { registerWebGpuKernels, unregisterWebGpuKernels } from "./_webgpu_register.ts";
-
 import {
   INSTANCE_NORM_ACTIVATION_GRAD_KERNEL,
   INSTANCE_NORM_ACTIVATION_KERNEL,

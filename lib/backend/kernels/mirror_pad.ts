@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { gradientDepth } from "../tape.ts";
 import { MIRROR_PAD_GRAD_KERNEL } from "./names.ts";
 import { builtin, type GradientSlot, install, isInstalled, uninstall } from "./_registry.ts";
 
@@ -118,7 +119,7 @@ function mirrorPadGradFunc(
   if (
     g.rank === 4 && paddings[0][0] === 0 && paddings[0][1] === 0 && paddings[3][0] === 0 &&
     paddings[3][1] === 0 && tf.getKernel(MIRROR_PAD_GRAD_KERNEL, tf.getBackend()) &&
-    (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth === 0
+    gradientDepth() === 0
   ) {
     // (Under an outer tape, double backprop needs the differentiable op version below.)
     return {

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { gradientDepth } from "../tape.ts";
 import {
   builtin,
   type GradientSlot,
@@ -58,8 +59,7 @@ function slot(
  * is active around the one being back-propagated).
  */
 export function beingDifferentiated(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
-  return state.gradientDepth > 0;
+  return gradientDepth() > 0;
 }
 
 const SLOTS: readonly GradientSlot[] = [
